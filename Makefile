@@ -1,0 +1,40 @@
+# journey — PGXS build.  `make`, `make install`, `make installcheck`;
+# `make test` and `make demo` run everything in a throwaway cluster.
+
+EXTENSION  = journey
+EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
+
+MODULE_big = journey
+OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+
+# The install script is assembled from one SQL part per capability, in
+# dependency order (a part may use the types of the parts before it).
+SQL_PARTS  = $(wildcard src/header.sql src/durations.sql src/ttfv.sql \
+                        src/funnel.sql src/rfm.sql src/unit_economics.sql \
+                        src/clv.sql src/lifecycle.sql src/retention.sql \
+                        src/outreach.sql)
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+DATA       = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*--*.sql))
+
+# pg_regress: sql/NAME.sql against expected/NAME.out, `setup` first.
+REGRESS      = setup $(filter-out setup,$(sort $(basename $(notdir $(wildcard sql/*.sql)))))
+REGRESS_OPTS = --inputdir=. --load-extension=journey
+EXTRA_CLEAN  = results regression.diffs regression.out
+
+PG_CPPFLAGS = -Isrc
+PG_CFLAGS   = -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control
+	{ echo '-- journey $(EXTVERSION) install script, assembled by make from src/*.sql'; \
+	  echo '\echo Use "CREATE EXTENSION journey" to load this file. \quit'; \
+	  for part in $(SQL_PARTS); do printf '\n-- %s\n' "$$part"; cat "$$part"; done; } > $@
+
+.PHONY: test demo bench
+test:
+	bash test/run.sh
+demo:
+	bash demo/run.sh

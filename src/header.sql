@@ -1,0 +1,3 @@
+-- Every object below is created in the extension's schema; functions
+-- marked IMMUTABLE/STRICT/PARALLEL SAFE on purpose, aggregates with
+-- combine functions so parallel query and Citus can split them.

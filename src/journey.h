@@ -1,0 +1,58 @@
+/*
+ * journey.h — what the capabilities of the journey extension truly share:
+ * aggregate-context checks, interval <-> microsecond conversion, and the
+ * checked reads that binary input and deserialize functions use.
+ */
+#ifndef JOURNEY_H
+#define JOURNEY_H
+
+#include "postgres.h"
+
+#include "datatype/timestamp.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/timestamp.h"
+
+/*
+ * The memory context of the aggregate (or window aggregate) calling
+ * fcinfo; raises an error naming fname when called as a plain function.
+ */
+extern MemoryContext journey_agg_context(FunctionCallInfo fcinfo, const char *fname);
+
+/*
+ * An interval as a number of microseconds, counting a month as 30 days and
+ * a day as 24 hours (as extract(epoch from interval) does).  Raises
+ * "interval out of range" on overflow and rejects infinite intervals;
+ * `what` names the argument in the message.
+ */
+extern int64 journey_interval_to_usec(const Interval *span, const char *what);
+
+/*
+ * A non-negative number of microseconds as an interval of days and time
+ * (never months), e.g. '2 days 03:00:00'.  Palloc'd in the current context.
+ */
+extern Interval *journey_usec_to_interval(int64 usec);
+
+/*
+ * Checked reads for recv/deserialize functions: each raises
+ * ERRCODE_INVALID_BINARY_REPRESENTATION naming `type_name` instead of
+ * reading past the end of the buffer.
+ */
+extern int64 journey_recv_int64(StringInfo buf, const char *type_name);
+extern int32 journey_recv_int32(StringInfo buf, const char *type_name);
+extern int journey_recv_uint8(StringInfo buf, const char *type_name);
+extern double journey_recv_float8(StringInfo buf, const char *type_name);
+extern void journey_recv_done(StringInfo buf, const char *type_name);
+
+/*
+ * Set up a set-returning function that materializes its rows into
+ * rsinfo->setResult (InitMaterializedSRF from PostgreSQL 15 on).
+ */
+#if PG_VERSION_NUM >= 150000
+#include "funcapi.h"
+#define journey_init_srf(fcinfo) InitMaterializedSRF((fcinfo), 0)
+#else
+extern void journey_init_srf(FunctionCallInfo fcinfo);
+#endif
+
+#endif							/* JOURNEY_H */
