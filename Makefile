@@ -30,7 +30,7 @@ include $(PGXS)
 
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control
 	{ echo '-- journey $(EXTVERSION) install script, assembled by make from src/*.sql'; \
-	  echo '\echo Use "CREATE EXTENSION journey" to load this file. \quit'; \
+	  printf '%s\n' '\echo Use "CREATE EXTENSION journey" to load this file. \quit'; \
 	  for part in $(SQL_PARTS); do printf '\n-- %s\n' "$$part"; cat "$$part"; done; } > $@
 
 .PHONY: test demo bench

@@ -23,6 +23,7 @@
  * must grow.
  */
 #include "journey.h"
+#include "durations.h"
 
 #include <math.h>
 
@@ -39,36 +40,10 @@
 #error "journey needs a compiler with a 128-bit integer type"
 #endif
 
-#define DURATIONS_VERSION 1
-#define DURATIONS_STATED_ACCURACY 0.01
-#define DURATIONS_BUILD_ACCURACY 0.0099
-#define DURATIONS_MAX_BUCKETS 1024
-#define DURATIONS_MAX_HISTOGRAM_BINS 10000
-
-typedef struct Durations
-{
-	int32		vl_len_;		/* varlena header */
-	uint8		version;		/* DURATIONS_VERSION; lets the format evolve */
-	uint8		flags;			/* reserved, 0 */
-	uint16		nbuckets;		/* width of the bucket window */
-	int32		offset;			/* bucket index of counts[0] */
-	int64		count;			/* values, zeros included */
-	int64		zero_count;		/* values equal to 0 */
-	int64		sum_hi;			/* sum of values in microseconds, as */
-	uint64		sum_lo;			/* a 128-bit integer hi:lo */
-	int64		min_usec;
-	int64		max_usec;
-	uint64		counts[FLEXIBLE_ARRAY_MEMBER];
-} Durations;
-
-#define DURATIONS_HEADER_SIZE offsetof(Durations, counts)
-#define DURATIONS_SIZE(nbuckets) (DURATIONS_HEADER_SIZE + sizeof(uint64) * (nbuckets))
-#define PG_GETARG_DURATIONS_P(n) ((Durations *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
-
 static double durations_log_gamma;	/* ln(gamma), set on first use */
 static int	durations_max_index;	/* bucket of PG_INT64_MAX */
 
-static void
+void
 durations_init_constants(void)
 {
 	if (durations_log_gamma == 0.0)
@@ -186,7 +161,7 @@ durations_slot(const Durations *d, int index)
  * Add one duration to d, in place when its bucket is in the window;
  * otherwise returns a widened copy (allocated in the current context).
  */
-static Durations *
+Durations *
 durations_add_usec(Durations *d, int64 usec)
 {
 	int128		sum;
@@ -224,7 +199,7 @@ durations_add_usec(Durations *d, int64 usec)
 }
 
 /* A value holding just one duration, in the current context. */
-static Durations *
+Durations *
 durations_single(int64 usec)
 {
 	Durations  *d;
@@ -248,7 +223,7 @@ durations_single(int64 usec)
  * Merge other into d: in place when other's buckets fit d's window,
  * otherwise into a widened copy.
  */
-static Durations *
+Durations *
 durations_merge_into(Durations *d, const Durations *other)
 {
 	int			i;
@@ -279,7 +254,7 @@ durations_merge_into(Durations *d, const Durations *other)
 	return d;
 }
 
-static Durations *
+Durations *
 durations_copy(const Durations *d)
 {
 	Durations  *copy = palloc(VARSIZE(d));
@@ -293,7 +268,7 @@ durations_copy(const Durations *d)
  * version, window out of range, counts that do not add up, min/max/sum
  * inconsistent with the buckets.  `origin` says which input it came from.
  */
-static void
+void
 durations_validate(const Durations *d, const char *origin)
 {
 	const char *problem = NULL;
@@ -762,7 +737,7 @@ durations_check_fraction(double q)
  * exact at q = 0 and 1 and for zero durations, otherwise the reported
  * value of the bucket holding that rank, clamped to [min, max].
  */
-static int64
+int64
 durations_quantile_usec(const Durations *d, double q)
 {
 	int64		rank;
