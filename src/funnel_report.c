@@ -1,0 +1,663 @@
+/*
+ * funnel_report.c — the `funnel` type: many customers' funnel in one
+ * value.  It holds how many customers were aggregated, how many reached
+ * at least each step, and (when built from funnel_path values) two
+ * durations summaries per step k >= 2: the time from step k-1 and the
+ * time from step 1.  It is the state of funnel(funnel_path),
+ * funnel(int, int) and rollup(funnel), so Citus can ship partial funnels
+ * as text; the transitions update it in place inside an aggregate and
+ * only rebuild it when a durations summary must grow.
+ *
+ * Layout: the fixed header, reached[nsteps], then off[2 * nsteps] (uint32
+ * offsets of the durations values from the start, 0 when absent; slot
+ * 2(k-1) is "from previous", 2(k-1)+1 "from start"), then the durations
+ * values, each at a MAXALIGN'ed offset.
+ */
+#include "journey.h"
+#include "durations.h"
+#include "funnel.h"
+
+#include "common/int.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
+/* durations.c's binary I/O, embedded in ours */
+extern Datum durations_recv(PG_FUNCTION_ARGS);
+extern Datum durations_send(PG_FUNCTION_ARGS);
+
+#define FUNNEL_VERSION 1
+#define FUNNEL_TIMED 0x01		/* built from funnel_path values: has durations */
+
+typedef struct Funnel
+{
+	int32		vl_len_;		/* varlena header */
+	uint8		version;		/* FUNNEL_VERSION */
+	uint8		flags;			/* FUNNEL_TIMED */
+	uint16		nsteps;			/* 1..FUNNEL_MAX_STEPS */
+	int32		reserved;		/* 0 */
+	int64		customers;		/* groups aggregated, level 0 included */
+	int64		reached[FLEXIBLE_ARRAY_MEMBER]; /* customers at level >= k */
+} Funnel;
+
+#define FUNNEL_OFFSETS(f) ((uint32 *) ((char *) (f) + offsetof(Funnel, reached) + sizeof(int64) * (f)->nsteps))
+#define FUNNEL_DATA_START(nsteps) \
+	MAXALIGN(offsetof(Funnel, reached) + sizeof(int64) * (nsteps) + sizeof(uint32) * 2 * (nsteps))
+#define PG_GETARG_FUNNEL_P(n) ((Funnel *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
+
+static inline Durations *
+funnel_durations(const Funnel *f, int slot)
+{
+	uint32		off = FUNNEL_OFFSETS(f)[slot];
+
+	return off == 0 ? NULL : (Durations *) ((char *) f + off);
+}
+
+/* A funnel of the given durations (NULL: absent), in the current context. */
+static Funnel *
+funnel_build(int nsteps, uint8 flags, int64 customers, const int64 *reached, Durations **durs)
+{
+	Size		size = FUNNEL_DATA_START(nsteps);
+	Funnel	   *f;
+	uint32	   *off;
+	int			slot;
+
+	for (slot = 0; slot < 2 * nsteps; slot++)
+		if (durs[slot] != NULL)
+			size = add_size(MAXALIGN(size), VARSIZE(durs[slot]));
+	size = MAXALIGN(size);
+	if (size > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("funnel value is too large")));
+	f = palloc0(size);
+	SET_VARSIZE(f, size);
+	f->version = FUNNEL_VERSION;
+	f->flags = flags;
+	f->nsteps = nsteps;
+	f->customers = customers;
+	memcpy(f->reached, reached, sizeof(int64) * nsteps);
+	off = FUNNEL_OFFSETS(f);
+	size = FUNNEL_DATA_START(nsteps);
+	for (slot = 0; slot < 2 * nsteps; slot++)
+	{
+		if (durs[slot] == NULL)
+			continue;
+		size = MAXALIGN(size);
+		off[slot] = (uint32) size;
+		memcpy((char *) f + size, durs[slot], VARSIZE(durs[slot]));
+		size += VARSIZE(durs[slot]);
+	}
+	return f;
+}
+
+static Funnel *
+funnel_empty(int nsteps, uint8 flags)
+{
+	int64		reached[FUNNEL_MAX_STEPS] = {0};
+	Durations  *durs[2 * FUNNEL_MAX_STEPS] = {0};
+
+	return funnel_build(nsteps, flags, 0, reached, durs);
+}
+
+/* A copy of f with the durations of slot replaced by d. */
+static Funnel *
+funnel_replace(const Funnel *f, int slot, Durations *d)
+{
+	Durations  *durs[2 * FUNNEL_MAX_STEPS];
+	int			i;
+
+	for (i = 0; i < 2 * f->nsteps; i++)
+		durs[i] = funnel_durations(f, i);
+	durs[slot] = d;
+	return funnel_build(f->nsteps, f->flags, f->customers, f->reached, durs);
+}
+
+/* Add one duration to a slot: in place when it fits, else a rebuilt funnel. */
+static Funnel *
+funnel_add_duration(Funnel *f, int slot, int64 usec)
+{
+	Durations  *d = funnel_durations(f, slot);
+	Durations  *nd;
+
+	if (d == NULL)
+		return funnel_replace(f, slot, durations_single(usec));
+	nd = durations_add_usec(d, usec);
+	if (nd != d)
+		return funnel_replace(f, slot, nd);
+	return f;
+}
+
+static Funnel *
+funnel_merge_duration(Funnel *f, int slot, const Durations *other)
+{
+	Durations  *d = funnel_durations(f, slot);
+	Durations  *nd;
+
+	if (other == NULL)
+		return f;
+	if (d == NULL)
+		return funnel_replace(f, slot, (Durations *) other);
+	nd = durations_merge_into(d, other);
+	if (nd != d)
+		return funnel_replace(f, slot, nd);
+	return f;
+}
+
+static void
+funnel_check_steps(const Funnel *f, int nsteps)
+{
+	if (f->nsteps != nsteps)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine funnels of %d and %d steps", f->nsteps, nsteps)));
+}
+
+static void
+funnel_check_flags(const Funnel *f, uint8 flags)
+{
+	if (f->flags != flags)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine a funnel built from funnel_path values with one built from step counts"),
+				 errdetail("Only funnels built from paths hold the time between steps.")));
+}
+
+static inline void
+funnel_add_count(int64 *counter, int64 n)
+{
+	if (pg_add_s64_overflow(*counter, n, counter))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("funnel customer count out of range")));
+}
+
+/*
+ * The state argument, writable: in place inside an aggregate, a copy when
+ * called as a plain function.  NULL when the state is NULL.
+ */
+static Funnel *
+funnel_state_arg(FunctionCallInfo fcinfo)
+{
+	if (PG_ARGISNULL(0))
+		return NULL;
+	if (AggCheckCallContext(fcinfo, NULL))
+		return PG_GETARG_FUNNEL_P(0);
+	return (Funnel *) PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0));
+}
+
+/*
+ * funnel(funnel_path)'s transition: one customer.  A NULL path is skipped.
+ */
+PG_FUNCTION_INFO_V1(funnel_add_path);
+Datum
+funnel_add_path(PG_FUNCTION_ARGS)
+{
+	Funnel	   *f = funnel_state_arg(fcinfo);
+	FunnelPath *path;
+	int			k;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (f == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(f);
+	}
+	durations_init_constants();
+	path = PG_GETARG_FUNNEL_PATH_P(1);
+	if (f == NULL)
+		f = funnel_empty(path->nsteps, FUNNEL_TIMED);
+	funnel_check_steps(f, path->nsteps);
+	funnel_check_flags(f, FUNNEL_TIMED);
+	funnel_add_count(&f->customers, 1);
+	for (k = 1; k <= path->reached; k++)
+	{
+		f->reached[k - 1]++;
+		if (k >= 2)
+		{
+			f = funnel_add_duration(f, 2 * (k - 1), path->at[k - 1] - path->at[k - 2]);
+			f = funnel_add_duration(f, 2 * (k - 1) + 1, path->at[k - 1] - path->at[0]);
+		}
+	}
+	PG_RETURN_POINTER(f);
+}
+
+/*
+ * funnel(steps_reached, total_steps)'s transition: one customer at a
+ * level.  A NULL steps_reached is skipped; a NULL total_steps is an error.
+ */
+PG_FUNCTION_INFO_V1(funnel_add_level);
+Datum
+funnel_add_level(PG_FUNCTION_ARGS)
+{
+	Funnel	   *f = funnel_state_arg(fcinfo);
+	int32		level;
+	int32		total;
+	int			k;
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("funnel total_steps must not be null")));
+	total = PG_GETARG_INT32(2);
+	if (total < 1 || total > FUNNEL_MAX_STEPS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("funnel total_steps must be between 1 and %d", FUNNEL_MAX_STEPS)));
+	if (PG_ARGISNULL(1))
+	{
+		if (f == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(f);
+	}
+	level = PG_GETARG_INT32(1);
+	if (level < 0 || level > total)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("steps_reached %d is out of range for a funnel of %d steps", level, total)));
+	if (f == NULL)
+		f = funnel_empty(total, 0);
+	funnel_check_steps(f, total);
+	funnel_check_flags(f, 0);
+	funnel_add_count(&f->customers, 1);
+	for (k = 0; k < level; k++)
+		f->reached[k]++;
+	PG_RETURN_POINTER(f);
+}
+
+/* Merge two funnels: rollup's transition and the combine function. */
+PG_FUNCTION_INFO_V1(funnel_merge);
+Datum
+funnel_merge(PG_FUNCTION_ARGS)
+{
+	Funnel	   *f = funnel_state_arg(fcinfo);
+	Funnel	   *other;
+	int			k;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (f == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(f);
+	}
+	other = PG_GETARG_FUNNEL_P(1);
+	if (f == NULL)
+		PG_RETURN_POINTER(PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(1)));
+	durations_init_constants();
+	funnel_check_steps(f, other->nsteps);
+	funnel_check_flags(f, other->flags);
+	funnel_add_count(&f->customers, other->customers);
+	for (k = 0; k < f->nsteps; k++)
+		funnel_add_count(&f->reached[k], other->reached[k]);
+	for (k = 0; k < 2 * f->nsteps; k++)
+		f = funnel_merge_duration(f, k, funnel_durations(other, k));
+	PG_RETURN_POINTER(f);
+}
+
+/*
+ * Reject what a hostile value could carry: counts that do not nest, a
+ * durations summary where none belongs or whose count differs from the
+ * customers it describes.  Durations are checked by durations_validate.
+ */
+static void
+funnel_validate(const Funnel *f, const char *origin)
+{
+	const char *problem = NULL;
+	int			k;
+
+	if (f->version != FUNNEL_VERSION)
+		problem = "Unsupported version.";
+	else if ((f->flags & ~FUNNEL_TIMED) != 0 || f->reserved != 0)
+		problem = "Unknown flags.";
+	else if (f->nsteps < 1 || f->nsteps > FUNNEL_MAX_STEPS)
+		problem = "The step count is out of range.";
+	else if (f->customers < 0)
+		problem = "The customer count is negative.";
+	for (k = 0; problem == NULL && k < f->nsteps; k++)
+	{
+		int64		prev = k == 0 ? f->customers : f->reached[k - 1];
+		int			which;
+
+		if (f->reached[k] < 0 || f->reached[k] > prev)
+			problem = "Customers per step must not grow from one step to the next.";
+		for (which = 0; problem == NULL && which < 2; which++)
+		{
+			Durations  *d = funnel_durations(f, 2 * k + which);
+
+			if (k == 0 || !(f->flags & FUNNEL_TIMED))
+			{
+				if (d != NULL)
+					problem = "Time between steps where there can be none.";
+			}
+			else if ((d == NULL) != (f->reached[k] == 0) ||
+					 (d != NULL && d->count != f->reached[k]))
+				problem = "The times between steps do not match the customers who reached the step.";
+		}
+	}
+	if (problem != NULL)
+		ereport(ERROR,
+				(errcode(strcmp(origin, "text") == 0 ? ERRCODE_INVALID_TEXT_REPRESENTATION
+						 : ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid %s value for type funnel", origin),
+				 errdetail("%s", problem)));
+}
+
+/*
+ * Text form:
+ *   v1 steps=4 customers=2000 reached=1800,1200,800,300 timed=true
+ * then, when timed, per step k >= 2 that someone reached:
+ *   " {k: <durations from step k-1>; <durations from step 1>}"
+ */
+PG_FUNCTION_INFO_V1(funnel_out);
+Datum
+funnel_out(PG_FUNCTION_ARGS)
+{
+	Funnel	   *f = PG_GETARG_FUNNEL_P(0);
+	StringInfoData buf;
+	int			k;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "v%d steps=%d customers=%lld reached=", f->version, f->nsteps,
+					 (long long) f->customers);
+	for (k = 0; k < f->nsteps; k++)
+		appendStringInfo(&buf, "%s%lld", k > 0 ? "," : "", (long long) f->reached[k]);
+	appendStringInfo(&buf, " timed=%s", (f->flags & FUNNEL_TIMED) ? "true" : "false");
+	for (k = 1; k < f->nsteps; k++)
+	{
+		Durations  *prev = funnel_durations(f, 2 * k);
+		Durations  *start = funnel_durations(f, 2 * k + 1);
+
+		if (prev == NULL || start == NULL)
+			continue;
+		appendStringInfo(&buf, " {%d: %s; %s}", k + 1,
+						 DatumGetCString(DirectFunctionCall1(durations_out, PointerGetDatum(prev))),
+						 DatumGetCString(DirectFunctionCall1(durations_out, PointerGetDatum(start))));
+	}
+	PG_RETURN_CSTRING(buf.data);
+}
+
+static void
+funnel_syntax(const char *input, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid input syntax for type funnel: \"%s\"", input),
+			 errdetail("%s", detail),
+			 errhint("Funnel values are made by funnel(funnel_path) or funnel(int, int); their text form starts like \"v1 steps=2 customers=3 reached=2,1 timed=false\".")));
+}
+
+static int64
+funnel_parse_int64(const char *input, const char **pos, const char *detail)
+{
+	const char *p = *pos;
+	char	   *end;
+	long long	v;
+
+	if (!(*p >= '0' && *p <= '9'))
+		funnel_syntax(input, detail);
+	errno = 0;
+	v = strtoll(p, &end, 10);
+	if (errno != 0)
+		funnel_syntax(input, detail);
+	*pos = end;
+	return (int64) v;
+}
+
+PG_FUNCTION_INFO_V1(funnel_in);
+Datum
+funnel_in(PG_FUNCTION_ARGS)
+{
+	const char *input = PG_GETARG_CSTRING(0);
+	const char *p = input;
+	int64		nsteps;
+	int64		customers;
+	int64		reached[FUNNEL_MAX_STEPS];
+	Durations  *durs[2 * FUNNEL_MAX_STEPS] = {0};
+	uint8		flags;
+	int			k;
+	int			last_step = 1;
+	Funnel	   *f;
+
+	durations_init_constants();
+	if (strncmp(p, "v1 steps=", 9) != 0)
+		funnel_syntax(input, "A funnel value starts with \"v1 steps=\".");
+	p += 9;
+	nsteps = funnel_parse_int64(input, &p, "The step count is an integer.");
+	if (nsteps < 1 || nsteps > FUNNEL_MAX_STEPS)
+		funnel_syntax(input, psprintf("A funnel has 1 to %d steps.", FUNNEL_MAX_STEPS));
+	if (strncmp(p, " customers=", 11) != 0)
+		funnel_syntax(input, "Expected \" customers=\".");
+	p += 11;
+	customers = funnel_parse_int64(input, &p, "The customer count is an integer.");
+	if (strncmp(p, " reached=", 9) != 0)
+		funnel_syntax(input, "Expected \" reached=\".");
+	p += 9;
+	for (k = 0; k < nsteps; k++)
+	{
+		if (k > 0)
+		{
+			if (*p != ',')
+				funnel_syntax(input, "There is one reached count per step.");
+			p++;
+		}
+		reached[k] = funnel_parse_int64(input, &p, "There is one reached count per step.");
+	}
+	if (strncmp(p, " timed=true", 11) == 0)
+	{
+		flags = FUNNEL_TIMED;
+		p += 11;
+	}
+	else if (strncmp(p, " timed=false", 12) == 0)
+	{
+		flags = 0;
+		p += 12;
+	}
+	else
+		funnel_syntax(input, "Expected \" timed=true\" or \" timed=false\" after the reached counts.");
+
+	while (*p != '\0')
+	{
+		int64		step;
+		const char *semi;
+		const char *close;
+		char	   *text;
+
+		if (strncmp(p, " {", 2) != 0)
+			funnel_syntax(input, "Times between steps are given as \" {step: durations; durations}\".");
+		p += 2;
+		step = funnel_parse_int64(input, &p, "Times between steps start with the step number.");
+		if (step <= last_step || step > nsteps)
+			funnel_syntax(input, "Steps with times are numbered from 2 up, in increasing order.");
+		last_step = (int) step;
+		if (strncmp(p, ": ", 2) != 0)
+			funnel_syntax(input, "Expected \": \" after the step number.");
+		p += 2;
+		semi = strchr(p, ';');
+		close = semi ? strchr(semi, '}') : NULL;
+		if (semi == NULL || close == NULL || semi[1] != ' ')
+			funnel_syntax(input, "Times between steps are given as \" {step: durations; durations}\".");
+		text = pnstrdup(p, semi - p);
+		durs[2 * (step - 1)] = (Durations *) DatumGetPointer(DirectFunctionCall1(durations_in, CStringGetDatum(text)));
+		text = pnstrdup(semi + 2, close - semi - 2);
+		durs[2 * (step - 1) + 1] = (Durations *) DatumGetPointer(DirectFunctionCall1(durations_in, CStringGetDatum(text)));
+		p = close + 1;
+	}
+	f = funnel_build((int) nsteps, flags, customers, reached, durs);
+	funnel_validate(f, "text");
+	PG_RETURN_POINTER(f);
+}
+
+/*
+ * Binary form: version, flags, steps (int2), customers, reached per step,
+ * then per slot (2 per step) an int4 length (0: absent) and the durations
+ * binary form.
+ */
+PG_FUNCTION_INFO_V1(funnel_send);
+Datum
+funnel_send(PG_FUNCTION_ARGS)
+{
+	Funnel	   *f = PG_GETARG_FUNNEL_P(0);
+	StringInfoData buf;
+	int			k;
+
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, f->version);
+	pq_sendbyte(&buf, f->flags);
+	pq_sendint16(&buf, f->nsteps);
+	pq_sendint64(&buf, f->customers);
+	for (k = 0; k < f->nsteps; k++)
+		pq_sendint64(&buf, f->reached[k]);
+	for (k = 0; k < 2 * f->nsteps; k++)
+	{
+		Durations  *d = funnel_durations(f, k);
+		bytea	   *bin;
+
+		if (d == NULL)
+		{
+			pq_sendint32(&buf, 0);
+			continue;
+		}
+		bin = DatumGetByteaPP(DirectFunctionCall1(durations_send, PointerGetDatum(d)));
+		pq_sendint32(&buf, VARSIZE_ANY_EXHDR(bin));
+		pq_sendbytes(&buf, VARDATA_ANY(bin), VARSIZE_ANY_EXHDR(bin));
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+PG_FUNCTION_INFO_V1(funnel_recv);
+Datum
+funnel_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int			version;
+	int			flags;
+	int			nsteps;
+	int64		customers;
+	int64		reached[FUNNEL_MAX_STEPS];
+	Durations  *durs[2 * FUNNEL_MAX_STEPS] = {0};
+	Funnel	   *f;
+	int			k;
+
+	durations_init_constants();
+	version = journey_recv_uint8(buf, "funnel");
+	flags = journey_recv_uint8(buf, "funnel");
+	nsteps = (journey_recv_uint8(buf, "funnel") << 8);
+	nsteps |= journey_recv_uint8(buf, "funnel");
+	if (version != FUNNEL_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary value for type funnel"),
+				 errdetail("Unsupported format version %d.", version)));
+	if (nsteps < 1 || nsteps > FUNNEL_MAX_STEPS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary value for type funnel"),
+				 errdetail("The step count %d is out of range.", nsteps)));
+	customers = journey_recv_int64(buf, "funnel");
+	for (k = 0; k < nsteps; k++)
+		reached[k] = journey_recv_int64(buf, "funnel");
+	for (k = 0; k < 2 * nsteps; k++)
+	{
+		int32		len = journey_recv_int32(buf, "funnel");
+		StringInfoData sub;
+
+		if (len == 0)
+			continue;
+		if (len < 0 || len > buf->len - buf->cursor)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid binary value for type funnel"),
+					 errdetail("The value is truncated.")));
+		sub.data = buf->data + buf->cursor;
+		sub.len = len;
+		sub.maxlen = len;
+		sub.cursor = 0;
+		durs[k] = (Durations *) DatumGetPointer(DirectFunctionCall1(durations_recv, PointerGetDatum(&sub)));
+		buf->cursor += len;
+	}
+	journey_recv_done(buf, "funnel");
+	f = funnel_build(nsteps, (uint8) flags, customers, reached, durs);
+	funnel_validate(f, "binary");
+	PG_RETURN_POINTER(f);
+}
+
+static inline Datum
+funnel_ratio(int64 num, int64 den, bool *isnull)
+{
+	*isnull = den == 0;
+	return Float8GetDatum(den == 0 ? 0.0 : (double) num / (double) den);
+}
+
+static inline Datum
+funnel_quantile(const Durations *d, double q, bool *isnull)
+{
+	*isnull = d == NULL;
+	if (d == NULL)
+		return (Datum) 0;
+	return IntervalPGetDatum(journey_usec_to_interval(durations_quantile_usec(d, q)));
+}
+
+/*
+ * funnel_steps(funnel): one row per step.  customers = reached at least
+ * this step; conversion_from_start = customers / customers of step 1;
+ * conversion_from_previous = customers / customers of the step before
+ * (for step 1: of all customers aggregated); dropped = customers of the
+ * step before minus customers; times from the durations summaries (NULL
+ * when nobody reached the step or the funnel was built from step counts).
+ */
+PG_FUNCTION_INFO_V1(funnel_steps);
+Datum
+funnel_steps(PG_FUNCTION_ARGS)
+{
+	Funnel	   *f = PG_GETARG_FUNNEL_P(0);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			k;
+
+	durations_init_constants();
+	journey_init_srf(fcinfo);
+	for (k = 0; k < f->nsteps; k++)
+	{
+		Datum		values[8];
+		bool		nulls[8] = {0};
+		int64		prev = k == 0 ? f->customers : f->reached[k - 1];
+
+		values[0] = Int32GetDatum(k + 1);
+		values[1] = Int64GetDatum(f->reached[k]);
+		values[2] = funnel_ratio(f->reached[k], f->reached[0], &nulls[2]);
+		values[3] = funnel_ratio(f->reached[k], prev, &nulls[3]);
+		values[4] = Int64GetDatum(prev - f->reached[k]);
+		values[5] = funnel_quantile(funnel_durations(f, 2 * k), 0.5, &nulls[5]);
+		values[6] = funnel_quantile(funnel_durations(f, 2 * k), 0.9, &nulls[6]);
+		values[7] = funnel_quantile(funnel_durations(f, 2 * k + 1), 0.5, &nulls[7]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* The durations between step k-1 and k (from_start: from step 1), or NULL. */
+PG_FUNCTION_INFO_V1(funnel_step_durations);
+Datum
+funnel_step_durations(PG_FUNCTION_ARGS)
+{
+	Funnel	   *f = PG_GETARG_FUNNEL_P(0);
+	int32		step = PG_GETARG_INT32(1);
+	bool		from_start = PG_GETARG_BOOL(2);
+	Durations  *d;
+
+	if (step < 1 || step > f->nsteps)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("step %d is out of range for a funnel of %d steps", step, f->nsteps)));
+	d = funnel_durations(f, 2 * (step - 1) + (from_start ? 1 : 0));
+	if (d == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(durations_copy(d));
+}
+
+PG_FUNCTION_INFO_V1(funnel_num_customers);
+Datum
+funnel_num_customers(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(PG_GETARG_FUNNEL_P(0)->customers);
+}
