@@ -112,7 +112,7 @@ SELECT setseed(0.4242);
 CREATE TEMP TABLE sets AS
 SELECT g, 1 + floor(random() * 4)::int AS nsteps,
        (ARRAY[0, 1, 2, 3])[1 + floor(random() * 4)::int] * interval '1 hour' AS win
-FROM generate_series(1, 1500) g;
+FROM generate_series(1, 2500) g;
 CREATE TEMP TABLE rows AS
 SELECT s.g, timestamptz '2026-03-01 00:00+00' + floor(random() * 6) * interval '1 hour' AS ts,
        CASE WHEN random() < 0.03 THEN NULL ELSE random() < 0.4 END AS s1,
@@ -123,30 +123,31 @@ INSERT INTO rows SELECT g, NULL, true, true, true, true FROM sets WHERE g % 50 =
 
 CREATE TEMP TABLE ours AS
 SELECT s.g, m.mode,
-       (SELECT funnel_step(r.ts, s.win, m.mode, VARIADIC (ARRAY[r.s1, r.s2, r.s3, r.s4])[1:s.nsteps])
-        FROM rows r WHERE r.g = s.g) AS level,
-       (SELECT steps(funnel_path(r.ts, s.win, m.mode, VARIADIC (ARRAY[r.s1, r.s2, r.s3, r.s4])[1:s.nsteps]))
-        FROM rows r WHERE r.g = s.g) AS path_level
-FROM sets s, modes m;
+       funnel_step(r.ts, s.win, m.mode, VARIADIC (ARRAY[r.s1, r.s2, r.s3, r.s4])[1:s.nsteps]) AS level,
+       steps(funnel_path(r.ts, s.win, m.mode, VARIADIC (ARRAY[r.s1, r.s2, r.s3, r.s4])[1:s.nsteps])) AS path_level
+FROM sets s CROSS JOIN modes m LEFT JOIN rows r ON r.g = s.g
+GROUP BY s.g, m.mode;
+
+-- the reference gets each set as arrays of microseconds and step masks,
+-- rows with a NULL timestamp or condition left out
+CREATE TEMP TABLE set_arrays AS
+SELECT s.g, s.nsteps, (extract(epoch FROM s.win) * 1000000)::bigint AS win,
+       coalesce(array_agg((extract(epoch FROM r.ts) * 1000000)::bigint)
+                FILTER (WHERE r.ts IS NOT NULL AND array_position((ARRAY[r.s1, r.s2, r.s3, r.s4])[1:s.nsteps], NULL) IS NULL), '{}') AS ts,
+       coalesce(array_agg((CASE WHEN r.s1 THEN 1 ELSE 0 END
+                           + CASE WHEN s.nsteps >= 2 AND r.s2 THEN 2 ELSE 0 END
+                           + CASE WHEN s.nsteps >= 3 AND r.s3 THEN 4 ELSE 0 END
+                           + CASE WHEN s.nsteps >= 4 AND r.s4 THEN 8 ELSE 0 END)::bigint)
+                FILTER (WHERE r.ts IS NOT NULL AND array_position((ARRAY[r.s1, r.s2, r.s3, r.s4])[1:s.nsteps], NULL) IS NULL), '{}') AS masks
+FROM sets s LEFT JOIN rows r ON r.g = s.g
+GROUP BY s.g, s.nsteps, s.win;
 
 CREATE TEMP TABLE theirs AS
-SELECT s.g, m.mode,
-       pg_temp.ref_funnel(
-         coalesce((SELECT array_agg((extract(epoch FROM r.ts) * 1000000)::bigint ORDER BY r.ts)
-                   FROM rows r WHERE r.g = s.g AND r.ts IS NOT NULL
-                     AND NOT (ARRAY[r.s1, r.s2, r.s3, r.s4])[1:s.nsteps] @> ARRAY[NULL::boolean]
-                     AND array_position((ARRAY[r.s1, r.s2, r.s3, r.s4])[1:s.nsteps], NULL) IS NULL), '{}'),
-         coalesce((SELECT array_agg((CASE WHEN r.s1 THEN 1 ELSE 0 END
-                                     + CASE WHEN s.nsteps >= 2 AND r.s2 THEN 2 ELSE 0 END
-                                     + CASE WHEN s.nsteps >= 3 AND r.s3 THEN 4 ELSE 0 END
-                                     + CASE WHEN s.nsteps >= 4 AND r.s4 THEN 8 ELSE 0 END)::bigint ORDER BY r.ts)
-                   FROM rows r WHERE r.g = s.g AND r.ts IS NOT NULL
-                     AND array_position((ARRAY[r.s1, r.s2, r.s3, r.s4])[1:s.nsteps], NULL) IS NULL), '{}'),
-         (extract(epoch FROM s.win) * 1000000)::bigint, s.nsteps, m.mode) AS level
-FROM sets s, modes m;
+SELECT a.g, m.mode, pg_temp.ref_funnel(a.ts, a.masks, a.win, a.nsteps, m.mode) AS level
+FROM set_arrays a, modes m;
 
-SELECT is((SELECT count(*) FROM ours), 36000::bigint, '1500 event sets x 24 option combinations');
-SELECT cmp_ok((SELECT count(DISTINCT g) FROM rows), '>', 1200::bigint, 'most sets have events');
+SELECT is((SELECT count(*) FROM ours), 60000::bigint, '2500 event sets x 24 option combinations');
+SELECT cmp_ok((SELECT count(DISTINCT g) FROM rows), '>', 2100::bigint, 'most sets have events');
 SELECT is((SELECT count(*) FROM ours o JOIN theirs t USING (g, mode) WHERE o.level IS DISTINCT FROM t.level),
           0::bigint, 'funnel_step equals the reference on every set and option combination');
 SELECT is((SELECT count(*) FROM ours WHERE level IS DISTINCT FROM coalesce(path_level, 0)),
