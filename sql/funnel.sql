@@ -1,0 +1,244 @@
+-- funnel_step, funnel_path, funnel: ClickHouse's windowFunnel contract,
+-- per-customer paths, and funnel reports.
+SET timezone = 'UTC';
+SET datestyle = 'ISO, YMD';
+
+-- Each case is one customer's events; a row's steps are the letters of
+-- its name: step 1 = A, step 2 = B, step 3 = C (a row 'AB' satisfies
+-- steps 1 and 2, a row 'X' none).  Window: 1 hour.
+CREATE TABLE fcase (c text, ts timestamptz, e text);
+INSERT INTO fcase VALUES
+  ('01 in order',            '2026-01-05 10:00', 'A'), ('01 in order', '2026-01-05 10:10', 'B'), ('01 in order', '2026-01-05 10:20', 'C'),
+  ('02 window exactly',      '2026-01-05 10:00', 'A'), ('02 window exactly', '2026-01-05 10:30', 'B'), ('02 window exactly', '2026-01-05 11:00', 'C'),
+  ('03 window + 1us',        '2026-01-05 10:00', 'A'), ('03 window + 1us', '2026-01-05 10:30', 'B'), ('03 window + 1us', '2026-01-05 11:00:00.000001', 'C'),
+  ('04 out of order',        '2026-01-05 10:00', 'A'), ('04 out of order', '2026-01-05 10:10', 'C'), ('04 out of order', '2026-01-05 10:20', 'B'),
+  ('05 step 1 restarts',     '2026-01-05 10:00', 'A'), ('05 step 1 restarts', '2026-01-05 10:50', 'A'), ('05 step 1 restarts', '2026-01-05 11:10', 'B'), ('05 step 1 restarts', '2026-01-05 11:20', 'C'),
+  ('06 equal timestamps',    '2026-01-05 10:00', 'C'), ('06 equal timestamps', '2026-01-05 10:00', 'B'), ('06 equal timestamps', '2026-01-05 10:00', 'A'),
+  ('07 one row, 2 steps',    '2026-01-05 10:00', 'AB'), ('07 one row, 2 steps', '2026-01-05 10:05', 'C'),
+  ('08 no step 1',           '2026-01-05 10:00', 'B'), ('08 no step 1', '2026-01-05 10:05', 'C'),
+  ('09 repeated step 2',     '2026-01-05 10:00', 'A'), ('09 repeated step 2', '2026-01-05 10:10', 'B'), ('09 repeated step 2', '2026-01-05 10:20', 'B'), ('09 repeated step 2', '2026-01-05 10:30', 'C'),
+  ('10 repeated step 1',     '2026-01-05 10:00', 'A'), ('10 repeated step 1', '2026-01-05 10:10', 'A'), ('10 repeated step 1', '2026-01-05 10:20', 'B'),
+  ('11 other event between', '2026-01-05 10:00', 'A'), ('11 other event between', '2026-01-05 10:10', 'X'), ('11 other event between', '2026-01-05 10:20', 'B'),
+  ('12 other event before',  '2026-01-05 09:00', 'X'), ('12 other event before', '2026-01-05 10:00', 'A'), ('12 other event before', '2026-01-05 10:10', 'B'),
+  ('13 other event same ts', '2026-01-05 10:00', 'X'), ('13 other event same ts', '2026-01-05 10:00', 'A'), ('13 other event same ts', '2026-01-05 10:10', 'B'),
+  ('14 NULLs ignored',       NULL,               'A'), ('14 NULLs ignored', '2026-01-05 10:00', 'A'), ('14 NULLs ignored', '2026-01-05 10:05', NULL), ('14 NULLs ignored', '2026-01-05 10:10', 'B'),
+  ('15 A, AB, C',            '2026-01-05 10:00', 'A'), ('15 A, AB, C', '2026-01-05 10:10', 'AB'), ('15 A, AB, C', '2026-01-05 10:20', 'C');
+
+-- One column per mode.  Read across: default counts any chain in order;
+-- strict_deduplication stops at a repeated step >= 2; strict_order stops
+-- at a row matching no step (or a step whose predecessor is missing) once
+-- step 1 was seen; allow_reentry skips such out-of-order steps instead;
+-- strict_increase needs strictly later timestamps; strict_once lets a row
+-- fill one step only.  Case 15 under strict_increase gives 1, as in
+-- ClickHouse: the step 1 of row 'AB' at 10:10 replaces the chain started
+-- at 10:00, and step 2 of the same row is not strictly later than it.
+SELECT c,
+       funnel_step(ts, '1 hour', e LIKE '%A%', e LIKE '%B%', e LIKE '%C%') AS "default",
+       funnel_step(ts, '1 hour', 'strict_deduplication', e LIKE '%A%', e LIKE '%B%', e LIKE '%C%') AS dedup,
+       funnel_step(ts, '1 hour', 'strict_order', e LIKE '%A%', e LIKE '%B%', e LIKE '%C%') AS "order",
+       funnel_step(ts, '1 hour', 'strict_order, allow_reentry', e LIKE '%A%', e LIKE '%B%', e LIKE '%C%') AS reentry,
+       funnel_step(ts, '1 hour', 'strict_increase', e LIKE '%A%', e LIKE '%B%', e LIKE '%C%') AS increase,
+       funnel_step(ts, '1 hour', 'strict_once', e LIKE '%A%', e LIKE '%B%', e LIKE '%C%') AS once
+FROM fcase GROUP BY c ORDER BY c;
+
+-- the timestamp overload gives the same levels
+SELECT count(*) AS cases_differing FROM (
+  SELECT c, funnel_step(ts, '1 hour', e LIKE '%A%', e LIKE '%B%', e LIKE '%C%') AS a,
+            funnel_step(ts::timestamp, '1 hour', e LIKE '%A%', e LIKE '%B%', e LIKE '%C%') AS b
+  FROM fcase GROUP BY c) s WHERE a IS DISTINCT FROM b;
+
+-- an empty group: 0; one step: 1 as soon as step 1 happens
+SELECT funnel_step(ts, '1 hour', e = 'A', e = 'B') AS empty_group FROM fcase WHERE false;
+SELECT funnel_step(ts, '1 hour', e = 'A') AS one_step FROM fcase WHERE c = '01 in order';
+-- a zero window: steps must share step 1's timestamp
+SELECT funnel_step(ts, '0', e LIKE '%A%', e LIKE '%B%', e LIKE '%C%') AS zero_window FROM fcase WHERE c = '06 equal timestamps';
+
+-- 64 steps (the cap): a row per step, a minute apart
+SELECT funnel_step(ts, '1 day', VARIADIC (SELECT array_agg(g.i = s.i ORDER BY s.i) FROM generate_series(1, 64) s(i))) AS sixty_four
+FROM (SELECT i, timestamptz '2026-01-05' + i * interval '1 minute' AS ts FROM generate_series(1, 64) i) g;
+SELECT funnel_step(ts, '1 day', VARIADIC (SELECT array_agg(g.i = s.i ORDER BY s.i) FROM generate_series(1, 64) s(i))) AS missing_step_40
+FROM (SELECT i, timestamptz '2026-01-05' + i * interval '1 minute' AS ts FROM generate_series(1, 64) i WHERE i <> 40) g;
+
+-- errors
+SELECT funnel_step(ts, '1 hour', VARIADIC array_fill(true, ARRAY[65])) FROM fcase;
+SELECT funnel_step(ts, '1 hour', VARIADIC '{}'::boolean[]) FROM fcase;
+SELECT funnel_step(ts, NULL, e = 'A', e = 'B') FROM fcase;
+SELECT funnel_step(ts, '-1 hour', e = 'A', e = 'B') FROM fcase;
+SELECT funnel_step(ts, '1 hour', 'strict_ordre', e = 'A', e = 'B') FROM fcase;
+SELECT funnel_step(ts, '1 hour', 'strict', e = 'A', e = 'B') FROM fcase;
+SELECT funnel_step(ts, '1 hour', 'allow_reentry', e = 'A', e = 'B') FROM fcase;
+SELECT funnel_step(ts, '1 hour', 'strict_order,strict_order', e = 'A', e = 'B') FROM fcase;
+SELECT funnel_step(ts, '1 hour', 'strict_order,', e = 'A', e = 'B') FROM fcase;
+SELECT funnel_step(ts, '1 hour', NULL::text, e = 'A', e = 'B') FROM fcase;
+SELECT funnel_step(ts, CASE WHEN e = 'A' THEN interval '1 hour' ELSE interval '2 hours' END, e = 'A', e = 'B') FROM fcase;
+SELECT funnel_step(ts, '1 hour', VARIADIC CASE WHEN e = 'A' THEN ARRAY[true, false] ELSE ARRAY[true, false, true] END) FROM fcase;
+
+-- funnel_path: the same search, keeping when each step happened.  Of the
+-- chains reaching the deepest step, the earliest-starting one is reported,
+-- each later step at its earliest time.
+SELECT c, funnel_path(ts, '1 hour', e LIKE '%A%', e LIKE '%B%', e LIKE '%C%') AS path
+FROM fcase GROUP BY c ORDER BY c;
+
+-- two starts reach step 2: the earlier one (10:00) is reported ...
+SELECT funnel_path(ts, '1 hour', e = 'A', e = 'B')
+FROM (VALUES (timestamptz '2026-01-05 10:00', 'A'), ('2026-01-05 10:30', 'A'), ('2026-01-05 10:40', 'B')) v(ts, e);
+-- ... unless only the later start reaches it in time
+SELECT funnel_path(ts, '1 hour', e = 'A', e = 'B')
+FROM (VALUES (timestamptz '2026-01-05 10:00', 'A'), ('2026-01-05 10:50', 'A'), ('2026-01-05 11:10', 'B')) v(ts, e);
+
+-- accessors; NULL for a step not reached, an error out of range
+CREATE TABLE fpaths AS
+SELECT c, funnel_path(ts, '1 hour', e LIKE '%A%', e LIKE '%B%', e LIKE '%C%') AS p FROM fcase GROUP BY c;
+SELECT c, steps(p), total_steps(p), reached_at(p, 1), reached_at(p, 3),
+       time_to_step(p, 2), time_to_step(p, 3), time_between(p, 2, 3)
+FROM fpaths WHERE c IN ('01 in order', '05 step 1 restarts', '04 out of order') ORDER BY c;
+SELECT reached_at(p, 0) FROM fpaths WHERE c = '01 in order';
+SELECT time_to_step(p, 4) FROM fpaths WHERE c = '01 in order';
+SELECT time_between(p, 3, 2) FROM fpaths WHERE c = '01 in order';
+-- steps(p) is funnel_step on the same rows, in every mode
+SELECT count(*) AS differing FROM (
+  SELECT c, m,
+         funnel_step(ts, '1 hour', m, e LIKE '%A%', e LIKE '%B%', e LIKE '%C%') AS lvl,
+         steps(funnel_path(ts, '1 hour', m, e LIKE '%A%', e LIKE '%B%', e LIKE '%C%')) AS path_lvl
+  FROM fcase, unnest(ARRAY['', 'strict_deduplication', 'strict_order', 'strict_order,allow_reentry',
+                           'strict_increase', 'strict_once', 'strict_once,strict_increase']) m
+  GROUP BY c, m) s WHERE lvl <> path_lvl;
+-- timestamp input: times reported as ts::timestamptz would be
+SET timezone = 'America/New_York';
+SELECT funnel_path(ts::timestamp, '1 hour', e LIKE '%A%', e LIKE '%B%', e LIKE '%C%') FROM fcase WHERE c = '01 in order';
+SET timezone = 'UTC';
+
+-- text round trip and bad input
+SELECT p::text::funnel_path::text = p::text AS round_trip FROM fpaths ORDER BY c LIMIT 1;
+SELECT '0/3 []'::funnel_path, '2/2 [2026-01-05 10:00:00+00, 2026-01-05 10:00:00+00]'::funnel_path;
+SELECT '2/3 [2026-01-05 10:00:00+00]'::funnel_path;
+SELECT '1/3 [2026-01-05 10:00:00+00, 2026-01-05 11:00:00+00]'::funnel_path;
+SELECT '2/3 [2026-01-05 11:00:00+00, 2026-01-05 10:00:00+00]'::funnel_path;
+SELECT '4/3 []'::funnel_path;
+SELECT '0/65 []'::funnel_path;
+SELECT '1/3 [infinity]'::funnel_path;
+SELECT '1/3 [2026-01-05 10:00:00+00'::funnel_path;
+SELECT '1/3 [2026-01-05 10:00:00+00,]'::funnel_path;
+SELECT '1/3 [not a time]'::funnel_path;
+SELECT 'x/3 []'::funnel_path;
+
+-- binary round trip (COPY BINARY), and hostile binary input
+CREATE FUNCTION recv_via_copy(typ regtype, payload bytea) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  lo oid;
+  result text;
+  detail text;
+BEGIN
+  lo := lo_from_bytea(0, '\x5047434f50590aff0d0a00'::bytea || '\x0000000000000000'::bytea
+                          || '\x0001'::bytea || int4send(length(payload)) || payload || '\xffff'::bytea);
+  PERFORM lo_export(lo, '/tmp/journey_funnel_regress.bin');
+  PERFORM lo_unlink(lo);
+  EXECUTE format('CREATE TEMP TABLE recv_target (v %s)', typ);
+  BEGIN
+    COPY recv_target FROM '/tmp/journey_funnel_regress.bin' (FORMAT binary);
+    SELECT v::text INTO result FROM recv_target;
+  EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+    result := 'ERROR: ' || SQLERRM || ' (' || detail || ')';
+  END;
+  DROP TABLE recv_target;
+  RETURN result;
+END $$;
+SELECT c, recv_via_copy('funnel_path', funnel_path_send(p)) = p::text AS binary_round_trip FROM fpaths ORDER BY c LIMIT 3;
+SELECT recv_via_copy('funnel_path', '\x010302'::bytea || int8send(0));
+SELECT recv_via_copy('funnel_path', '\x020301'::bytea || int8send(0));
+SELECT recv_via_copy('funnel_path', '\x010304'::bytea);
+SELECT recv_via_copy('funnel_path', '\x014100'::bytea);
+SELECT recv_via_copy('funnel_path', '\x010302'::bytea || int8send(100) || int8send(50));
+SELECT recv_via_copy('funnel_path', '\x010301'::bytea || int8send(9223372036854775807));
+SELECT recv_via_copy('funnel_path', '\x010301'::bytea || int8send(1) || '\x00'::bytea);
+
+-- funnel: roll customers up.  Conversion counts customers who reached at
+-- least the step; times between steps come from the reported paths.
+SELECT funnel(p) FROM fpaths WHERE c < '04';
+SELECT f.* FROM (SELECT funnel(p) AS fn FROM fpaths) t, funnel_steps(t.fn) f;
+-- from plain levels (e.g. funnel_step results): no times
+SELECT f.* FROM (SELECT funnel(lvl, 3) AS fn FROM (
+  SELECT c, funnel_step(ts, '1 hour', e LIKE '%A%', e LIKE '%B%', e LIKE '%C%') AS lvl FROM fcase GROUP BY c) s) t,
+  funnel_steps(t.fn) f;
+-- rollup of parts equals the funnel of the whole
+SELECT (SELECT rollup(fn)::text FROM (SELECT funnel(p) AS fn FROM fpaths GROUP BY c < '08') parts)
+     = (SELECT funnel(p)::text FROM fpaths) AS rollup_equals_whole;
+SELECT num_customers(funnel(p)), quantile(step_durations(funnel(p), 3, true), 0.5) FROM fpaths;
+-- NULLs: a NULL path or level is skipped; errors
+SELECT num_customers(funnel(p)) FROM (SELECT p FROM fpaths UNION ALL SELECT NULL) s;
+SELECT funnel(l, NULL) FROM (VALUES (1)) v(l);
+SELECT funnel(l, 3) FROM (VALUES (4)) v(l);
+SELECT funnel(l, 65) FROM (VALUES (1)) v(l);
+SELECT rollup(fn) FROM (VALUES (funnel_add_level(NULL, 1, 3)), (funnel_add_level(NULL, 1, 2))) v(fn);
+SELECT funnel_merge(funnel_add_level(NULL, 1, 2), (SELECT funnel(p) FROM fpaths WHERE steps(p) = 0 AND c < '09'));
+SELECT step_durations(funnel(p), 4) FROM fpaths;
+
+-- funnel text round trip and bad input
+SELECT fn::text::funnel::text = fn::text AS round_trip FROM (SELECT funnel(p) AS fn FROM fpaths) t;
+SELECT recv_via_copy('funnel', funnel_send(fn)) = fn::text AS binary_round_trip FROM (SELECT funnel(p) AS fn FROM fpaths) t;
+SELECT 'v1 steps=2 customers=3 reached=2,1 timed=false'::funnel;
+SELECT 'v1 steps=2 customers=3 reached=2,3 timed=false'::funnel;
+SELECT 'v1 steps=2 customers=3 reached=2 timed=false'::funnel;
+SELECT 'v1 steps=2 customers=3 reached=2,1 timed=true'::funnel;
+SELECT 'v1 steps=2 customers=3 reached=2,1 timed=false {2: v1 n=1 zeros=1 sum_us=0 min_us=0 max_us=0 buckets=; v1 n=1 zeros=1 sum_us=0 min_us=0 max_us=0 buckets=}'::funnel;
+SELECT 'v1 steps=2 customers=3 reached=2,1 timed=true {2: v1 n=1 zeros=1 sum_us=0 min_us=0 max_us=0 buckets=; v1 n=1 zeros=1 sum_us=0 min_us=0 max_us=0 buckets=}'::funnel;
+SELECT 'v1 steps=2 customers=3 reached=2,1 timed=true {2: v1 n=2 zeros=2 sum_us=0 min_us=0 max_us=0 buckets=; v1 n=2 zeros=2 sum_us=0 min_us=0 max_us=0 buckets=}'::funnel;
+SELECT 'v1 steps=2 customers=3 reached=2,1 timed=true {1: v1 n=1 zeros=1 sum_us=0 min_us=0 max_us=0 buckets=; v1 n=1 zeros=1 sum_us=0 min_us=0 max_us=0 buckets=}'::funnel;
+SELECT 'v1 steps=99 customers=3 reached=2,1 timed=false'::funnel;
+SELECT 'v1 steps=2 customers=-3 reached=2,1 timed=false'::funnel;
+SELECT 'v2 steps=2 customers=3 reached=2,1 timed=false'::funnel;
+SELECT recv_via_copy('funnel', '\x01000001'::bytea || int8send(3) || int8send(2) || int4send(0) || int4send(0));
+SELECT recv_via_copy('funnel', '\x01000001'::bytea || int8send(3) || int8send(4) || int4send(0) || int4send(0));
+SELECT recv_via_copy('funnel', '\x01000001'::bytea || int8send(3) || int8send(2) || int4send(0));
+SELECT recv_via_copy('funnel', '\x01010002'::bytea || int8send(3) || int8send(2) || int8send(1)
+                               || int4send(0) || int4send(0) || int4send(1000) || int4send(0));
+SELECT recv_via_copy('funnel', '\x01000041'::bytea || int8send(3));
+SELECT recv_via_copy('funnel', '\x01ff0001'::bytea || int8send(3) || int8send(2) || int4send(0) || int4send(0));
+
+-- Parallel aggregation gives the serial answer: 20,000 customers, rows
+-- of one customer split between workers (serialize/combine/deserialize).
+CREATE TABLE fpar (customer_id int, ts timestamptz, name text);
+SELECT setseed(0.5);
+INSERT INTO fpar
+SELECT c, timestamptz '2026-01-05' + random() * interval '10 days',
+       (ARRAY['signup', 'activate', 'report', 'purchase', 'use'])[1 + floor(random() * 5)::int]
+FROM generate_series(1, 20000) c, generate_series(1, 6) i
+ORDER BY md5(c || '/' || i);  -- a customer's rows spread over the table, so over workers
+ANALYZE fpar;
+SET max_parallel_workers_per_gather = 0;
+CREATE TABLE fpar_serial AS
+SELECT customer_id,
+       funnel_step(ts, '3 days', name = 'signup', name = 'activate', name = 'report', name = 'purchase') AS lvl,
+       funnel_step(ts, '3 days', 'strict_order,strict_once', name = 'signup', name = 'activate', name = 'report', name = 'purchase') AS lvl_strict,
+       funnel_path(ts, '3 days', name = 'signup', name = 'activate', name = 'report', name = 'purchase')::text AS p
+FROM fpar GROUP BY customer_id;
+CREATE TABLE fpar_paths AS
+SELECT customer_id, funnel_path(ts, '3 days', name = 'signup', name = 'activate', name = 'report', name = 'purchase') AS p
+FROM fpar GROUP BY customer_id;
+SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2; SET force_parallel_mode = on;
+EXPLAIN (COSTS OFF)
+SELECT customer_id, funnel_step(ts, '3 days', name = 'signup', name = 'activate', name = 'report', name = 'purchase')
+FROM fpar GROUP BY customer_id;
+SELECT count(*) AS differing FROM (
+  SELECT customer_id,
+         funnel_step(ts, '3 days', name = 'signup', name = 'activate', name = 'report', name = 'purchase') AS lvl,
+         funnel_step(ts, '3 days', 'strict_order,strict_once', name = 'signup', name = 'activate', name = 'report', name = 'purchase') AS lvl_strict,
+         funnel_path(ts, '3 days', name = 'signup', name = 'activate', name = 'report', name = 'purchase')::text AS p
+  FROM fpar GROUP BY customer_id
+  EXCEPT SELECT * FROM fpar_serial) d;
+SELECT lvl, count(*) FROM fpar_serial GROUP BY lvl ORDER BY lvl;
+EXPLAIN (COSTS OFF) SELECT funnel(p) FROM fpar_paths;
+SELECT funnel(p)::text AS parallel_funnel INTO TEMP par_f FROM fpar_paths;
+SELECT funnel(lvl, 4)::text AS parallel_levels INTO TEMP par_l FROM fpar_serial;
+RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather; RESET force_parallel_mode;
+SET max_parallel_workers_per_gather = 0;
+SELECT (SELECT parallel_funnel FROM par_f) = (SELECT funnel(p)::text FROM fpar_paths) AS funnel_same,
+       (SELECT parallel_levels FROM par_l) = (SELECT funnel(lvl, 4)::text FROM fpar_serial) AS levels_same;
+SELECT f.step, f.customers, f.dropped, round(f.conversion_from_start::numeric, 4) AS from_start
+FROM (SELECT funnel(p) AS fn FROM fpar_paths) t, funnel_steps(t.fn) f;
+RESET max_parallel_workers_per_gather;
+DROP TABLE fpar, fpar_serial, fpar_paths, fcase, fpaths;
+DROP FUNCTION recv_via_copy(regtype, bytea);
