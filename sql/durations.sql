@@ -125,43 +125,31 @@ SELECT 'v1 n=1 zeros=1 sum_us=0 min_us=0 max_us=0 buckets=82:1'::durations;
 SELECT 'v1 n=3 zeros=0 sum_us=15 min_us=5 max_us=5 buckets=82:18446744073709551615,83:2'::durations;
 
 -- malformed binary: a crafted COPY BINARY file for each case
-CREATE TEMP TABLE recv_target (s durations);
-CREATE FUNCTION durations_from_bytes(payload bytea) RETURNS durations LANGUAGE plpgsql AS $$
-DECLARE
-    path text := current_setting('data_directory') || '/journey_durations_recv.bin';
-    lo oid;
-    result durations;
-BEGIN
-    lo := lo_from_bytea(0, '\x5047434f50590aff0d0a00'::bytea || '\x0000000000000000'::bytea
-                           || '\x0001'::bytea || int4send(length(payload)) || payload || '\xffff'::bytea);
-    PERFORM lo_export(lo, path);
-    PERFORM lo_unlink(lo);
-    TRUNCATE recv_target;
-    EXECUTE format('COPY recv_target FROM %L WITH (FORMAT binary)', path);
-    SELECT s INTO result FROM recv_target;
-    RETURN result;
-END $$;
+-- (test_recv, from sql/setup.sql, feeds bytes to durations_recv)
+\set SHOW_CONTEXT never
 -- a valid value sent and received back
-SELECT durations_from_bytes(durations_send(s))::text = s::text AS binary_round_trip
+SELECT test_recv('durations', durations_send(s)) = s::text AS binary_round_trip
 FROM (SELECT duration_agg(d) s FROM minutes) t;
 -- truncated after the version
-SELECT durations_from_bytes('\x01'::bytea);
+SELECT test_recv('durations', '\x01'::bytea);
 -- unsupported version
-SELECT durations_from_bytes(set_byte(durations_send(duration_agg(interval '1 minute')), 0, 9));
+SELECT test_recv('durations', set_byte(durations_send(duration_agg(interval '1 minute')), 0, 9));
 -- a bucket count claiming more buckets than the bytes hold
-SELECT durations_from_bytes(substring(durations_send(duration_agg(interval '1 minute')) FROM 1 FOR 50)
+SELECT test_recv('durations', substring(durations_send(duration_agg(interval '1 minute')) FROM 1 FOR 50)
                             || int4send(1000) || '\x00'::bytea);
 -- negative bucket count
-SELECT durations_from_bytes(substring(durations_send(duration_agg(interval '1 minute')) FROM 1 FOR 50)
+SELECT test_recv('durations', substring(durations_send(duration_agg(interval '1 minute')) FROM 1 FOR 50)
                             || int4send(-1));
 -- a bucket index out of range
-SELECT durations_from_bytes(substring(durations_send(duration_agg(interval '1 minute')) FROM 1 FOR 50)
+SELECT test_recv('durations', substring(durations_send(duration_agg(interval '1 minute')) FROM 1 FOR 50)
                             || int4send(1) || int4send(99999) || int8send(1));
 -- counts that do not add up
-SELECT durations_from_bytes(substring(durations_send(duration_agg(interval '1 minute')) FROM 1 FOR 50)
+SELECT test_recv('durations', substring(durations_send(duration_agg(interval '1 minute')) FROM 1 FOR 50)
                             || int4send(1) || int4send(906) || int8send(7));
 -- trailing garbage
-SELECT durations_from_bytes(durations_send(duration_agg(interval '1 minute')) || '\x00'::bytea);
+SELECT test_recv('durations', durations_send(duration_agg(interval '1 minute')) || '\x00'::bytea);
+
+\set SHOW_CONTEXT errors
 
 -- serial and forced-parallel plans give the same summaries
 CREATE TABLE waits AS
