@@ -2,6 +2,7 @@
 -- per-customer paths, and funnel reports.
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
+SET intervalstyle = 'postgres';
 
 -- Each case is one customer's events; a row's steps are the letters of
 -- its name: step 1 = A, step 2 = B, step 3 = C (a row 'AB' satisfies
@@ -122,37 +123,19 @@ SELECT '1/3 [2026-01-05 10:00:00+00,]'::funnel_path;
 SELECT '1/3 [not a time]'::funnel_path;
 SELECT 'x/3 []'::funnel_path;
 
--- binary round trip (COPY BINARY), and hostile binary input
-CREATE FUNCTION recv_via_copy(typ regtype, payload bytea) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-  lo oid;
-  result text;
-  detail text;
-BEGIN
-  lo := lo_from_bytea(0, '\x5047434f50590aff0d0a00'::bytea || '\x0000000000000000'::bytea
-                          || '\x0001'::bytea || int4send(length(payload)) || payload || '\xffff'::bytea);
-  PERFORM lo_export(lo, '/tmp/journey_funnel_regress.bin');
-  PERFORM lo_unlink(lo);
-  EXECUTE format('CREATE TEMP TABLE recv_target (v %s)', typ);
-  BEGIN
-    COPY recv_target FROM '/tmp/journey_funnel_regress.bin' (FORMAT binary);
-    SELECT v::text INTO result FROM recv_target;
-  EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
-    result := 'ERROR: ' || SQLERRM || ' (' || detail || ')';
-  END;
-  DROP TABLE recv_target;
-  RETURN result;
-END $$;
-SELECT c, recv_via_copy('funnel_path', funnel_path_send(p)) = p::text AS binary_round_trip FROM fpaths ORDER BY c LIMIT 3;
-SELECT recv_via_copy('funnel_path', '\x010302'::bytea || int8send(0));
-SELECT recv_via_copy('funnel_path', '\x020301'::bytea || int8send(0));
-SELECT recv_via_copy('funnel_path', '\x010304'::bytea);
-SELECT recv_via_copy('funnel_path', '\x014100'::bytea);
-SELECT recv_via_copy('funnel_path', '\x010302'::bytea || int8send(100) || int8send(50));
-SELECT recv_via_copy('funnel_path', '\x010301'::bytea || int8send(9223372036854775807));
-SELECT recv_via_copy('funnel_path', '\x010301'::bytea || int8send(1) || '\x00'::bytea);
+-- binary round trip and hostile binary input (test_recv, from sql/setup.sql,
+-- feeds bytes to the receive function)
+\set SHOW_CONTEXT never
+SELECT c, test_recv('funnel_path', funnel_path_send(p)) = p::text AS binary_round_trip FROM fpaths ORDER BY c LIMIT 3;
+SELECT test_recv('funnel_path', '\x010302'::bytea || int8send(0));
+SELECT test_recv('funnel_path', '\x020301'::bytea || int8send(0));
+SELECT test_recv('funnel_path', '\x010304'::bytea);
+SELECT test_recv('funnel_path', '\x014100'::bytea);
+SELECT test_recv('funnel_path', '\x010302'::bytea || int8send(100) || int8send(50));
+SELECT test_recv('funnel_path', '\x010301'::bytea || int8send(9223372036854775807));
+SELECT test_recv('funnel_path', '\x010301'::bytea || int8send(1) || '\x00'::bytea);
 
+\set SHOW_CONTEXT errors
 -- funnel: roll customers up.  Conversion counts customers who reached at
 -- least the step; times between steps come from the reported paths.
 SELECT funnel(p) FROM fpaths WHERE c < '04';
@@ -175,8 +158,9 @@ SELECT funnel_merge(funnel_add_level(NULL, 1, 2), (SELECT funnel(p) FROM fpaths 
 SELECT step_durations(funnel(p), 4) FROM fpaths;
 
 -- funnel text round trip and bad input
+\set SHOW_CONTEXT never
 SELECT fn::text::funnel::text = fn::text AS round_trip FROM (SELECT funnel(p) AS fn FROM fpaths) t;
-SELECT recv_via_copy('funnel', funnel_send(fn)) = fn::text AS binary_round_trip FROM (SELECT funnel(p) AS fn FROM fpaths) t;
+SELECT test_recv('funnel', funnel_send(fn)) = fn::text AS binary_round_trip FROM (SELECT funnel(p) AS fn FROM fpaths) t;
 SELECT 'v1 steps=2 customers=3 reached=2,1 timed=false'::funnel;
 SELECT 'v1 steps=2 customers=3 reached=2,3 timed=false'::funnel;
 SELECT 'v1 steps=2 customers=3 reached=2 timed=false'::funnel;
@@ -188,14 +172,15 @@ SELECT 'v1 steps=2 customers=3 reached=2,1 timed=true {1: v1 n=1 zeros=1 sum_us=
 SELECT 'v1 steps=99 customers=3 reached=2,1 timed=false'::funnel;
 SELECT 'v1 steps=2 customers=-3 reached=2,1 timed=false'::funnel;
 SELECT 'v2 steps=2 customers=3 reached=2,1 timed=false'::funnel;
-SELECT recv_via_copy('funnel', '\x01000001'::bytea || int8send(3) || int8send(2) || int4send(0) || int4send(0));
-SELECT recv_via_copy('funnel', '\x01000001'::bytea || int8send(3) || int8send(4) || int4send(0) || int4send(0));
-SELECT recv_via_copy('funnel', '\x01000001'::bytea || int8send(3) || int8send(2) || int4send(0));
-SELECT recv_via_copy('funnel', '\x01010002'::bytea || int8send(3) || int8send(2) || int8send(1)
+SELECT test_recv('funnel', '\x01000001'::bytea || int8send(3) || int8send(2) || int4send(0) || int4send(0));
+SELECT test_recv('funnel', '\x01000001'::bytea || int8send(3) || int8send(4) || int4send(0) || int4send(0));
+SELECT test_recv('funnel', '\x01000001'::bytea || int8send(3) || int8send(2) || int4send(0));
+SELECT test_recv('funnel', '\x01010002'::bytea || int8send(3) || int8send(2) || int8send(1)
                                || int4send(0) || int4send(0) || int4send(1000) || int4send(0));
-SELECT recv_via_copy('funnel', '\x01000041'::bytea || int8send(3));
-SELECT recv_via_copy('funnel', '\x01ff0001'::bytea || int8send(3) || int8send(2) || int4send(0) || int4send(0));
+SELECT test_recv('funnel', '\x01000041'::bytea || int8send(3));
+SELECT test_recv('funnel', '\x01ff0001'::bytea || int8send(3) || int8send(2) || int4send(0) || int4send(0));
 
+\set SHOW_CONTEXT errors
 -- Parallel aggregation gives the serial answer: 20,000 customers, rows
 -- of one customer split between workers (serialize/combine/deserialize).
 CREATE TABLE fpar (customer_id int, ts timestamptz, name text);
@@ -241,4 +226,3 @@ SELECT f.step, f.customers, f.dropped, round(f.conversion_from_start::numeric, 4
 FROM (SELECT funnel(p) AS fn FROM fpar_paths) t, funnel_steps(t.fn) f;
 RESET max_parallel_workers_per_gather;
 DROP TABLE fpar, fpar_serial, fpar_paths, fcase, fpaths;
-DROP FUNCTION recv_via_copy(regtype, bytea);
