@@ -48,6 +48,7 @@
 #define FM_ALL		0x1f
 
 #define FUNNEL_NONE PG_INT64_MIN	/* no chain at this level */
+#define FUNNEL_INLINE_ENTRIES 4		/* kept in the state itself: one palloc per group */
 
 typedef struct FunnelEntry
 {
@@ -67,7 +68,8 @@ typedef struct FunnelState
 	int32		cap;
 	bool		sorted;			/* entries in (ts, mask) order */
 	Datum		mode_datum;		/* last mode argument seen (not serialized) */
-	FunnelEntry *entries;
+	FunnelEntry *entries;		/* inline_entries until more are needed */
+	FunnelEntry inline_entries[FUNNEL_INLINE_ENTRIES];
 } FunnelState;
 
 /* Where the evaluation stopped: entries at or after it were not looked at. */
@@ -186,9 +188,16 @@ funnel_grow(FunnelState *state, MemoryContext aggcontext, int32 need)
 					 errmsg("too many funnel events in one group"),
 					 errdetail("One group can keep at most %d events matching a step.", (int) newcap)));
 	}
-	state->entries = state->entries == NULL
-		? MemoryContextAlloc(aggcontext, newcap * sizeof(FunnelEntry))
-		: repalloc(state->entries, newcap * sizeof(FunnelEntry));
+	if (state->entries == NULL || state->entries == state->inline_entries)
+	{
+		FunnelEntry *entries = MemoryContextAlloc(aggcontext, newcap * sizeof(FunnelEntry));
+
+		if (state->n > 0)
+			memcpy(entries, state->entries, state->n * sizeof(FunnelEntry));
+		state->entries = entries;
+	}
+	else
+		state->entries = repalloc(state->entries, newcap * sizeof(FunnelEntry));
 	state->cap = (int32) newcap;
 }
 
@@ -233,7 +242,23 @@ funnel_sort(FunnelState *state)
 {
 	if (!state->sorted)
 	{
-		qsort(state->entries, state->n, sizeof(FunnelEntry), funnel_entry_qsort_cmp);
+		if (state->n <= 16)
+		{
+			/* a customer's few events: insertion sort beats qsort's calls */
+			int			i,
+						j;
+
+			for (i = 1; i < state->n; i++)
+			{
+				FunnelEntry x = state->entries[i];
+
+				for (j = i; j > 0 && funnel_entry_cmp(&state->entries[j - 1], &x) > 0; j--)
+					state->entries[j] = state->entries[j - 1];
+				state->entries[j] = x;
+			}
+		}
+		else
+			qsort(state->entries, state->n, sizeof(FunnelEntry), funnel_entry_qsort_cmp);
 		state->sorted = true;
 	}
 }
@@ -264,22 +289,47 @@ funnel_params_differ(const char *what)
  * steps array or a NULL step condition ignores the row; a NULL window or
  * mode is an error.
  */
-PG_FUNCTION_INFO_V1(funnel_transfn);
-Datum
-funnel_transfn(PG_FUNCTION_ARGS)
+static FunnelState *
+funnel_new_state(MemoryContext aggcontext)
 {
-	MemoryContext aggcontext = journey_agg_context(fcinfo, "funnel_step");
-	bool		has_mode = PG_NARGS() == 5;
-	int			steps_arg = has_mode ? 4 : 3;
+	FunnelState *state = MemoryContextAllocZero(aggcontext, sizeof(FunnelState));
+
+	state->entries = state->inline_entries;
+	state->cap = FUNNEL_INLINE_ENTRIES;
+	state->sorted = true;
+	return state;
+}
+
+/* The number of steps a row gives: the same for every row of a group. */
+static void
+funnel_check_nsteps(FunnelState *state, int nsteps)
+{
+	if (nsteps < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a funnel needs at least one step")));
+	if (nsteps != state->nsteps)
+	{
+		if (nsteps > FUNNEL_MAX_STEPS)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("a funnel has at most %d steps", FUNNEL_MAX_STEPS),
+					 errdetail("%d step conditions were given.", nsteps)));
+		if (state->nsteps != 0)
+			funnel_params_differ("step count");
+		state->nsteps = nsteps;
+	}
+}
+
+/*
+ * The part of a transition shared by all overloads: state, window and mode
+ * checks.  Returns the state.
+ */
+static FunnelState *
+funnel_trans_begin(FunctionCallInfo fcinfo, MemoryContext aggcontext, bool has_mode)
+{
 	FunnelState *state = PG_ARGISNULL(0) ? NULL : (FunnelState *) PG_GETARG_POINTER(0);
 	Interval   *window;
-	ArrayType  *steps;
-	int			nsteps;
-	bool	   *conds;
-	bits8	   *nulls;
-	uint64		mask = 0;
-	int64		ts;
-	int			i;
 
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -294,10 +344,9 @@ funnel_transfn(PG_FUNCTION_ARGS)
 
 	if (state == NULL)
 	{
-		state = MemoryContextAllocZero(aggcontext, sizeof(FunnelState));
+		state = funnel_new_state(aggcontext);
 		state->window = funnel_window_usec(window);
 		state->window_arg = *window;
-		state->sorted = true;
 		if (has_mode)
 		{
 			state->modes = funnel_parse_modes(PG_GETARG_TEXT_PP(3));
@@ -319,6 +368,72 @@ funnel_transfn(PG_FUNCTION_ARGS)
 			state->mode_datum = PG_GETARG_DATUM(3);
 		}
 	}
+	return state;
+}
+
+/*
+ * Overloads with the step conditions as separate arguments (up to 8 steps:
+ * no array built per row): (state, ts, window, [mode,] c1, c2, ...).
+ */
+static Datum
+funnel_transfn_args_common(FunctionCallInfo fcinfo, bool has_mode)
+{
+	MemoryContext aggcontext = journey_agg_context(fcinfo, "funnel_step");
+	FunnelState *state = funnel_trans_begin(fcinfo, aggcontext, has_mode);
+	int			first = has_mode ? 4 : 3;
+	int			nsteps = PG_NARGS() - first;
+	uint64		mask = 0;
+	int64		ts;
+	int			i;
+
+	if (unlikely(nsteps != state->nsteps || nsteps < 1))
+		funnel_check_nsteps(state, nsteps);
+	if (PG_ARGISNULL(1))
+		PG_RETURN_POINTER(state);
+	ts = PG_GETARG_INT64(1);
+	if (TIMESTAMP_NOT_FINITE(ts))
+		PG_RETURN_POINTER(state);
+	for (i = 0; i < nsteps; i++)
+	{
+		if (PG_ARGISNULL(first + i))
+			PG_RETURN_POINTER(state);	/* a NULL condition ignores the row */
+		if (PG_GETARG_BOOL(first + i))
+			mask |= UINT64CONST(1) << i;
+	}
+	if (mask != 0 || (state->modes & FM_ORDER))
+		funnel_append(state, aggcontext, ts, mask);
+	PG_RETURN_POINTER(state);
+}
+
+PG_FUNCTION_INFO_V1(funnel_transfn_args);
+Datum
+funnel_transfn_args(PG_FUNCTION_ARGS)
+{
+	return funnel_transfn_args_common(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(funnel_transfn_args_mode);
+Datum
+funnel_transfn_args_mode(PG_FUNCTION_ARGS)
+{
+	return funnel_transfn_args_common(fcinfo, true);
+}
+
+PG_FUNCTION_INFO_V1(funnel_transfn);
+Datum
+funnel_transfn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = journey_agg_context(fcinfo, "funnel_step");
+	bool		has_mode = PG_NARGS() == 5;
+	int			steps_arg = has_mode ? 4 : 3;
+	FunnelState *state = funnel_trans_begin(fcinfo, aggcontext, has_mode);
+	ArrayType  *steps;
+	int			nsteps;
+	bool	   *conds;
+	bits8	   *nulls;
+	uint64		mask = 0;
+	int64		ts;
+	int			i;
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(steps_arg))
 		PG_RETURN_POINTER(state);
@@ -334,21 +449,8 @@ funnel_transfn(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("funnel steps must be a one-dimensional array")));
-	if (nsteps < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a funnel needs at least one step")));
-	if (nsteps != state->nsteps)
-	{
-		if (nsteps > FUNNEL_MAX_STEPS)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("a funnel has at most %d steps", FUNNEL_MAX_STEPS),
-					 errdetail("%d step conditions were given.", nsteps)));
-		if (state->nsteps != 0)
-			funnel_params_differ("step count");
-		state->nsteps = nsteps;
-	}
+	if (unlikely(nsteps != state->nsteps || nsteps < 1))
+		funnel_check_nsteps(state, nsteps);
 	conds = (bool *) ARR_DATA_PTR(steps);
 	nulls = ARR_NULLBITMAP(steps);
 	if (nulls == NULL)
@@ -391,12 +493,11 @@ funnel_combine(PG_FUNCTION_ARGS)
 	}
 	if (state == NULL)
 	{
-		state = MemoryContextAlloc(aggcontext, sizeof(FunnelState));
-		*state = *other;
-		state->entries = NULL;
-		state->cap = 0;
-		state->n = 0;
-		state->mode_datum = (Datum) 0;
+		state = funnel_new_state(aggcontext);
+		state->window = other->window;
+		state->window_arg = other->window_arg;
+		state->modes = other->modes;
+		state->nsteps = other->nsteps;
 	}
 	else
 	{
@@ -479,7 +580,7 @@ funnel_deserialize(PG_FUNCTION_ARGS)
 
 	if (journey_recv_uint8(&buf, what) != FUNNEL_SERIAL_VERSION)
 		funnel_corrupt("Unsupported state version.");
-	state = MemoryContextAllocZero(aggcontext, sizeof(FunnelState));
+	state = funnel_new_state(aggcontext);
 	state->window = journey_recv_int64(&buf, what);
 	state->modes = journey_recv_int32(&buf, what);
 	state->nsteps = journey_recv_int32(&buf, what);
