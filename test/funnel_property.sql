@@ -4,7 +4,7 @@
 -- every partial chain with the rows it used), on thousands of random
 -- small event sets, under every valid combination of options.
 BEGIN;
-SELECT plan(9);
+SELECT plan(10);
 
 CREATE TYPE pg_temp.ref_entry AS (t bigint, step int, uid bigint);
 CREATE FUNCTION pg_temp.ref_funnel(ts bigint[], masks bigint[], win bigint, nsteps int, modes text)
@@ -156,6 +156,14 @@ SELECT is((SELECT count(*) FROM ours WHERE level IS DISTINCT FROM coalesce(path_
 SELECT cmp_ok((SELECT count(*) FROM ours o JOIN ours d ON d.g = o.g AND d.mode = '' WHERE o.level <> d.level),
               '>', 1000::bigint, 'options change many answers');
 SELECT is((SELECT array_agg(DISTINCT level ORDER BY level) FROM ours), ARRAY[0, 1, 2, 3, 4], 'every level occurs');
+
+-- the overloads taking the conditions as separate arguments agree
+SELECT is((SELECT count(*) FROM ours o JOIN (
+             SELECT s.g, m.mode, funnel_step(r.ts, s.win, m.mode, r.s1, r.s2, r.s3, r.s4) AS level
+             FROM sets s CROSS JOIN modes m LEFT JOIN rows r ON r.g = s.g
+             WHERE s.nsteps = 4 GROUP BY s.g, m.mode) a USING (g, mode)
+           WHERE a.level IS DISTINCT FROM o.level),
+          0::bigint, 'separate-argument overloads equal the VARIADIC form');
 
 -- input order does not matter: the same rows fed in reverse order
 SELECT is((SELECT count(*) FROM ours o JOIN LATERAL (
