@@ -793,6 +793,7 @@ funnel_evaluate(FunnelState *state, FunnelStop *stop)
 				uint64		bit = UINT64CONST(1) << (k - 1);
 				int			rank = 0;
 				int			r;
+				int64		prev_best = FUNNEL_NONE;
 
 				if (!(uni & bit))
 					continue;
@@ -822,7 +823,10 @@ funnel_evaluate(FunnelState *state, FunnelStop *stop)
 						continue;
 					if (rank > 0 && dedup && reached >= k)
 						FUNNEL_STOP(t, k, rank);
-					if (inc)
+					CHECK_FOR_INTERRUPTS();
+					if (rank > 0 && rows[r].mask == rows[r - 1].mask)
+						best = prev_best;	/* a row like the one before: same chains */
+					else if (inc)
 					{
 						/* chains of this timestamp end at t: not strictly before */
 						if (pre[k - 1] != FUNNEL_NONE && funnel_in_window(pre[k - 1], W, t))
@@ -841,6 +845,7 @@ funnel_evaluate(FunnelState *state, FunnelStop *stop)
 								best = pre[lvl];
 						}
 					}
+					prev_best = best;
 					if (best != FUNNEL_NONE)
 					{
 						if (best > newfirst[k])
