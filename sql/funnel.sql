@@ -72,7 +72,15 @@ SELECT funnel_step(ts, '1 hour', 'strict_order,strict_order', e = 'A', e = 'B') 
 SELECT funnel_step(ts, '1 hour', 'strict_order,', e = 'A', e = 'B') FROM fcase;
 SELECT funnel_step(ts, '1 hour', NULL::text, e = 'A', e = 'B') FROM fcase;
 SELECT funnel_step(ts, CASE WHEN e = 'A' THEN interval '1 hour' ELSE interval '2 hours' END, e = 'A', e = 'B') FROM fcase;
+SELECT funnel_step(ts, '1 hour', CASE WHEN e = 'A' THEN 'strict_order' ELSE 'strict_order ' END, e = 'A', e = 'B') AS same_mode_spelled_apart
+FROM fcase WHERE c = '01 in order';
+SELECT funnel_step(ts, '1 hour', CASE WHEN e = 'A' THEN 'strict_order' ELSE '' END, e = 'A', e = 'B') FROM fcase;
 SELECT funnel_step(ts, '1 hour', VARIADIC CASE WHEN e = 'A' THEN ARRAY[true, false] ELSE ARRAY[true, false, true] END) FROM fcase;
+
+-- not a window function: the final function sorts the state in place
+-- (FINALFUNC_MODIFY = SHAREABLE); aggregate per customer and join instead
+SELECT ts, e, funnel_step(ts, '1 hour', e LIKE '%A%', e LIKE '%B%', e LIKE '%C%') OVER (ORDER BY ts) AS so_far
+FROM fcase WHERE c = '05 step 1 restarts' ORDER BY ts;
 
 -- funnel_path: the same search, keeping when each step happened.  Of the
 -- chains reaching the deepest step, the earliest-starting one is reported,

@@ -67,7 +67,8 @@ typedef struct FunnelState
 	int32		n;				/* entries kept */
 	int32		cap;
 	bool		sorted;			/* entries in (ts, mask) order */
-	Datum		mode_datum;		/* last mode argument seen (not serialized) */
+	char	   *mode_text;		/* last mode argument seen, to check later */
+	int			mode_len;		/* rows cheaply (not serialized) */
 	FunnelEntry *entries;		/* inline_entries until more are needed */
 	FunnelEntry inline_entries[FUNNEL_INLINE_ENTRIES];
 } FunnelState;
@@ -321,6 +322,21 @@ funnel_check_nsteps(FunnelState *state, int nsteps)
 	}
 }
 
+static void
+funnel_remember_mode(FunnelState *state, MemoryContext aggcontext, text *mode)
+{
+	int			len = VARSIZE_ANY_EXHDR(mode);
+
+	if (state->mode_text == NULL || len > state->mode_len)
+	{
+		if (state->mode_text != NULL)
+			pfree(state->mode_text);
+		state->mode_text = MemoryContextAlloc(aggcontext, len + 1);
+	}
+	memcpy(state->mode_text, VARDATA_ANY(mode), len);
+	state->mode_len = len;
+}
+
 /*
  * The part of a transition shared by all overloads: state, window and mode
  * checks.  Returns the state.
@@ -350,7 +366,7 @@ funnel_trans_begin(FunctionCallInfo fcinfo, MemoryContext aggcontext, bool has_m
 		if (has_mode)
 		{
 			state->modes = funnel_parse_modes(PG_GETARG_TEXT_PP(3));
-			state->mode_datum = PG_GETARG_DATUM(3);
+			funnel_remember_mode(state, aggcontext, PG_GETARG_TEXT_PP(3));
 		}
 	}
 	else
@@ -361,11 +377,17 @@ funnel_trans_begin(FunctionCallInfo fcinfo, MemoryContext aggcontext, bool has_m
 				funnel_params_differ("window");
 			state->window_arg = *window;
 		}
-		if (has_mode && PG_GETARG_DATUM(3) != state->mode_datum)
+		if (has_mode)
 		{
-			if (funnel_parse_modes(PG_GETARG_TEXT_PP(3)) != state->modes)
-				funnel_params_differ("mode");
-			state->mode_datum = PG_GETARG_DATUM(3);
+			text	   *mode = PG_GETARG_TEXT_PP(3);
+
+			if (state->mode_text == NULL || VARSIZE_ANY_EXHDR(mode) != state->mode_len ||
+				memcmp(VARDATA_ANY(mode), state->mode_text, state->mode_len) != 0)
+			{
+				if (funnel_parse_modes(mode) != state->modes)
+					funnel_params_differ("mode");
+				funnel_remember_mode(state, aggcontext, mode);
+			}
 		}
 	}
 	return state;
