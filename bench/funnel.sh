@@ -10,9 +10,16 @@
 # Each query runs 3 times; the best EXPLAIN ANALYZE execution time counts
 # (no result transfer to the client).  The script checks that funnel_step
 # and the plain SQL give the same level for every customer first.
+#
+# ClickHouse (optional; CLICKHOUSE=1 installs Debian's clickhouse-server
+# 18.16 if missing, CLICKHOUSE=0 skips it, by default it runs when
+# installed): a private server on loopback with its data in a temp dir gets
+# the same rows; its windowFunnel level histogram must equal ours, then
+# its best-of-3 time for the per-customer query is printed next to ours.
 set -euo pipefail
 . "$(dirname "$0")/../test/lib.sh"
 SCALE=${SCALE:-1}
+CLICKHOUSE=${CLICKHOUSE:-auto}
 JOURNEY_PGCONF="shared_buffers = '2GB'
 work_mem = '1GB'
 max_parallel_workers_per_gather = 2
@@ -87,3 +94,63 @@ printf '%-66s %10.0f %8s\n' "plain SQL: greedy earliest-step self-joins (same le
 printf '%-66s %10.0f %8s\n' "journey: funnel(funnel_path(...)) per customer, rolled up" "$path_ms" "$(ratio "$path_ms" "$floor_ms")"
 printf '%-66s %10.0f %8s\n' "journey: funnel_step with 50 steps" "$ours50_ms" "$(ratio "$ours50_ms" "$floor_ms")"
 printf '%-66s %19sx\n' "funnel_step speed-up over plain SQL" "$(ratio "$plain_ms" "$ours_ms")"
+
+# ---------------------------------------------------------------- ClickHouse
+if [ "$CLICKHOUSE" = 1 ] && ! command -v clickhouse-server >/dev/null; then
+	journey_log "installing clickhouse-server (Debian, 18.16)"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clickhouse-server clickhouse-client >/dev/null
+fi
+if [ "$CLICKHOUSE" = 0 ] || ! command -v clickhouse-server >/dev/null; then
+	journey_log "ClickHouse not installed: skipped (CLICKHOUSE=1 installs it)"
+	exit 0
+fi
+chdir=$(mktemp -d /tmp/journey-clickhouse.XXXXXX)
+chport=$(journey_free_port)
+chhttp=$((chport + 1))
+cat > "$chdir/config.xml" <<XML
+<?xml version="1.0"?>
+<yandex>
+    <logger><level>warning</level><log>$chdir/server.log</log><errorlog>$chdir/error.log</errorlog></logger>
+    <listen_host>127.0.0.1</listen_host>
+    <tcp_port>$chport</tcp_port>
+    <http_port>$chhttp</http_port>
+    <path>$chdir/data/</path>
+    <tmp_path>$chdir/tmp/</tmp_path>
+    <user_files_path>$chdir/user_files/</user_files_path>
+    <format_schema_path>$chdir/format_schemas/</format_schema_path>
+    <users_config>$chdir/users.xml</users_config>
+    <default_profile>default</default_profile>
+    <default_database>default</default_database>
+    <mark_cache_size>1073741824</mark_cache_size>
+</yandex>
+XML
+cat > "$chdir/users.xml" <<XML
+<?xml version="1.0"?>
+<yandex>
+    <profiles><default><max_memory_usage>8000000000</max_memory_usage></default></profiles>
+    <users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
+    <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
+</yandex>
+XML
+clickhouse-server --config-file="$chdir/config.xml" >"$chdir/stdout.log" 2>&1 &
+chpid=$!
+stop_clickhouse() { kill "$chpid" 2>/dev/null || true; wait "$chpid" 2>/dev/null || true; rm -rf "$chdir"; journey_stop_cluster; }
+trap stop_clickhouse EXIT
+ch() { clickhouse-client --port "$chport" "$@"; }
+for i in $(seq 1 30); do ch --query "SELECT 1" >/dev/null 2>&1 && break; sleep 1; done
+journey_log "ClickHouse $(ch --query 'SELECT version()') on 127.0.0.1:$chport; loading the same rows"
+ch --query "CREATE TABLE events (customer_id UInt32, ts DateTime, kind UInt8) ENGINE = MergeTree ORDER BY (customer_id, ts)"
+psql -X -q -c "COPY (SELECT customer_id, extract(epoch FROM ts)::bigint, kind FROM events) TO STDOUT" |
+	ch --query "INSERT INTO events FORMAT TSV"
+ch --query "OPTIMIZE TABLE events FINAL"
+ch_hist=$(ch --query "SELECT arrayStringConcat(groupArray(concat(toString(l), ': ', toString(n))), ', ') FROM (SELECT l, count() AS n FROM (SELECT customer_id, windowFunnel(604800)(ts, kind = 0, kind = 1, kind = 2, kind = 3) AS l FROM events GROUP BY customer_id) GROUP BY l ORDER BY l)")
+journey_log "ClickHouse levels: $ch_hist"
+[ "$ch_hist" = "$histogram" ] || { journey_log "MISMATCH with ours: $histogram"; exit 1; }
+ch_best=
+for i in 1 2 3; do
+	t=$( { ch --time --query "SELECT customer_id, windowFunnel(604800)(ts, kind = 0, kind = 1, kind = 2, kind = 3) FROM events GROUP BY customer_id FORMAT Null"; } 2>&1 | tail -1)
+	t=$(awk "BEGIN {printf \"%.0f\", $t * 1000}")
+	if [ -z "$ch_best" ] || [ "$t" -lt "$ch_best" ]; then ch_best=$t; fi
+done
+printf '%-66s %10.0f %8s\n' "ClickHouse $(ch --query 'SELECT version()'): windowFunnel(604800)(ts, ...) (MergeTree)" "$ch_best" "$(ratio "$ch_best" "$floor_ms")"
+printf '%-66s %19sx\n' "funnel_step time / ClickHouse time" "$(ratio "$ours_ms" "$ch_best")"
