@@ -51,6 +51,11 @@ SELECT count(*) AS cases_differing FROM (
 -- an empty group: 0; one step: 1 as soon as step 1 happens
 SELECT funnel_step(ts, '1 hour', e = 'A', e = 'B') AS empty_group FROM fcase WHERE false;
 SELECT funnel_step(ts, '1 hour', e = 'A') AS one_step FROM fcase WHERE c = '01 in order';
+-- funnel_path: NULL over no rows, an empty path when every row is ignored
+SELECT funnel_path(ts, '1 hour', e = 'A', e = 'B') IS NULL AS no_rows FROM fcase WHERE false;
+SELECT funnel_path(NULL::timestamptz, '1 hour', e = 'A', e = 'B') AS args_form,
+       funnel_path(NULL::timestamptz, '1 hour', VARIADIC ARRAY[e = 'A', e = 'B']) AS array_form
+FROM fcase WHERE c = '01 in order';
 -- a zero window: steps must share step 1's timestamp
 SELECT funnel_step(ts, '0', e LIKE '%A%', e LIKE '%B%', e LIKE '%C%') AS zero_window FROM fcase WHERE c = '06 equal timestamps';
 

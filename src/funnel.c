@@ -457,12 +457,8 @@ funnel_transfn(PG_FUNCTION_ARGS)
 	int64		ts;
 	int			i;
 
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(steps_arg))
+	if (PG_ARGISNULL(steps_arg))
 		PG_RETURN_POINTER(state);
-	ts = PG_GETARG_INT64(1);
-	if (TIMESTAMP_NOT_FINITE(ts))
-		PG_RETURN_POINTER(state);
-
 	steps = PG_GETARG_ARRAYTYPE_P(steps_arg);
 	if (ARR_ELEMTYPE(steps) != BOOLOID)
 		elog(ERROR, "funnel steps must be a boolean array");
@@ -473,6 +469,11 @@ funnel_transfn(PG_FUNCTION_ARGS)
 				 errmsg("funnel steps must be a one-dimensional array")));
 	if (unlikely(nsteps != state->nsteps || nsteps < 1))
 		funnel_check_nsteps(state, nsteps);
+	if (PG_ARGISNULL(1))
+		PG_RETURN_POINTER(state);
+	ts = PG_GETARG_INT64(1);
+	if (TIMESTAMP_NOT_FINITE(ts))
+		PG_RETURN_POINTER(state);
 	conds = (bool *) ARR_DATA_PTR(steps);
 	nulls = ARR_NULLBITMAP(steps);
 	if (nulls == NULL)
@@ -1075,8 +1076,8 @@ funnel_path_build(FunnelState *state, bool from_timestamp)
 }
 
 /*
- * funnel_path's final functions.  A group without any row carrying step
- * conditions gives NULL (the number of steps is unknown).
+ * funnel_path's final functions.  A group without rows (or whose steps
+ * arrays are all NULL) gives NULL: the number of steps is unknown.
  */
 PG_FUNCTION_INFO_V1(funnel_path_final);
 Datum
