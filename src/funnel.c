@@ -28,6 +28,8 @@
 #include "journey.h"
 #include "funnel.h"
 
+#include <ctype.h>
+
 #include "catalog/pg_type.h"
 #include "common/int.h"
 #include "libpq/pqformat.h"
