@@ -63,17 +63,19 @@ StaticAssertDecl(sizeof(FunnelEntry) == 16, "a kept row must cost 16 bytes");
 typedef struct FunnelState
 {
 	int64		window;			/* microseconds, >= 0 */
-	Interval	window_arg;		/* as given, to check later rows cheaply */
 	int32		modes;			/* FM_* */
 	int32		nsteps;			/* 0 until a row with steps arrives */
 	int32		n;				/* entries kept */
 	int32		cap;
+	int32		mode_len;		/* the last mode argument seen, to check */
 	bool		sorted;			/* entries in (ts, mask) order */
-	char	   *mode_text;		/* last mode argument seen, to check later */
-	int			mode_len;		/* rows cheaply (not serialized) */
+	char	   *mode_text;		/* later rows cheaply (not serialized) */
 	FunnelEntry *entries;		/* inline_entries until more are needed */
 	FunnelEntry inline_entries[FUNNEL_INLINE_ENTRIES];
 } FunnelState;
+
+/* 112 bytes: one 128-byte chunk per group in the aggregate's context */
+StaticAssertDecl(sizeof(FunnelState) <= 128, "the per-group state must stay small");
 
 /* Where the evaluation stopped: entries at or after it were not looked at. */
 typedef struct FunnelStop
@@ -364,7 +366,6 @@ funnel_trans_begin(FunctionCallInfo fcinfo, MemoryContext aggcontext, bool has_m
 	{
 		state = funnel_new_state(aggcontext);
 		state->window = funnel_window_usec(window);
-		state->window_arg = *window;
 		if (has_mode)
 		{
 			state->modes = funnel_parse_modes(PG_GETARG_TEXT_PP(3));
@@ -373,12 +374,8 @@ funnel_trans_begin(FunctionCallInfo fcinfo, MemoryContext aggcontext, bool has_m
 	}
 	else
 	{
-		if (memcmp(&state->window_arg, window, sizeof(Interval)) != 0)
-		{
-			if (funnel_window_usec(window) != state->window)
-				funnel_params_differ("window");
-			state->window_arg = *window;
-		}
+		if (funnel_window_usec(window) != state->window)
+			funnel_params_differ("window");
 		if (has_mode)
 		{
 			text	   *mode = PG_GETARG_TEXT_PP(3);
@@ -520,7 +517,6 @@ funnel_combine(PG_FUNCTION_ARGS)
 	{
 		state = funnel_new_state(aggcontext);
 		state->window = other->window;
-		state->window_arg = other->window_arg;
 		state->modes = other->modes;
 		state->nsteps = other->nsteps;
 	}
