@@ -209,6 +209,7 @@ typedef struct RfmModel
 	uint16		unused;
 	int32		capacity;		/* room for entries, per dimension */
 	int32		nvalues[RFM_NDIMS];
+	int32		unused2;
 	int64		n;				/* population size */
 	/* t_s for s = 2..bins at [s - 2]: score >= s iff key >> shift > t_s */
 	uint64		thresholds[RFM_NDIMS][RFM_MAX_BINS - 1];
@@ -462,7 +463,7 @@ rfm_model_validate(RfmModel *model, const char *how)
 			else if (model->shift[d] > 0 && e[i].key > (PG_UINT64_MAX >> model->shift[d]))
 				problem = psprintf("A %s value is out of range for its shift.", rfm_dim_names[d]);
 			else if (!rfm_model_bucket_valid(d, model->shift[d], e[i].key))
-				problem = psprintf("A %s value is not a number.", rfm_dim_names[d]);
+				problem = psprintf("A %s value is not a canonical number (NaN payloads and negative zero are never stored).", rfm_dim_names[d]);
 			else if (e[i].count < 1)
 				problem = psprintf("A %s count is not positive.", rfm_dim_names[d]);
 			else if (pg_add_s64_overflow(total, e[i].count, &total))
@@ -850,6 +851,63 @@ rfm_model_ready(RfmModel *model)
 }
 
 /*
+ * What rfm_score(model, ...) keeps between calls: the header of the last
+ * model (bins, shifts and thresholds are all that scoring reads) and, when
+ * the model came as a TOAST pointer, that pointer, so that a model read
+ * from a table is neither fetched nor decompressed again for every row.
+ */
+#define RFM_MODEL_HEADER_SIZE offsetof(RfmModel, entries)
+
+typedef struct RfmScoreCache
+{
+	Size		rawlen;			/* length of raw, 0 when not a TOAST pointer */
+	char		raw[32];
+	union
+	{
+		RfmModel	model;
+		char		bytes[RFM_MODEL_HEADER_SIZE];
+	}			header;
+} RfmScoreCache;
+
+static const RfmModel *
+rfm_model_scorer(FunctionCallInfo fcinfo)
+{
+	RfmScoreCache *cache = (RfmScoreCache *) fcinfo->flinfo->fn_extra;
+	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(0));
+	const RfmModel *header;
+
+	if (VARATT_IS_EXTERNAL(raw))
+	{
+		Size		len = VARSIZE_EXTERNAL(raw);
+
+		if (cache != NULL && cache->rawlen == len && memcmp(cache->raw, raw, len) == 0)
+			return &cache->header.model;
+		header = (RfmModel *) PG_DETOAST_DATUM_SLICE(PG_GETARG_DATUM(0), 0, RFM_MODEL_HEADER_SIZE);
+	}
+	else if (VARATT_IS_EXTENDED(raw))
+		header = (RfmModel *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	else
+		header = (RfmModel *) raw;
+	if (VARSIZE(header) < RFM_MODEL_HEADER_SIZE)
+		elog(ERROR, "rfm_model value is truncated");
+	if (cache != NULL && memcmp(cache->header.bytes + VARHDRSZ, (const char *) header + VARHDRSZ,
+								RFM_MODEL_HEADER_SIZE - VARHDRSZ) == 0 && header->thresholds_valid)
+		return &cache->header.model;
+	if (!header->thresholds_valid)
+		header = rfm_model_ready(PG_GETARG_RFM_MODEL_P(0));
+	if (cache == NULL)
+		fcinfo->flinfo->fn_extra = cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RfmScoreCache));
+	memcpy(cache->header.bytes, header, RFM_MODEL_HEADER_SIZE);
+	cache->rawlen = 0;
+	if (VARATT_IS_EXTERNAL(raw) && VARSIZE_EXTERNAL(raw) <= sizeof(cache->raw))
+	{
+		cache->rawlen = VARSIZE_EXTERNAL(raw);
+		memcpy(cache->raw, raw, cache->rawlen);
+	}
+	return &cache->header.model;
+}
+
+/*
  * rfm_score(model, last_purchase, frequency, monetary): scores against
  * the model's population.  NULL model is an error; a NULL value gives NULL.
  */
@@ -857,13 +915,13 @@ PG_FUNCTION_INFO_V1(rfm_model_score);
 Datum
 rfm_model_score(PG_FUNCTION_ARGS)
 {
-	RfmModel   *model;
+	const RfmModel *model;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("rfm model must not be null")));
-	model = rfm_model_ready(PG_GETARG_RFM_MODEL_P(0));
+	model = rfm_model_scorer(fcinfo);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 		PG_RETURN_NULL();
 	PG_RETURN_RFM(RFM_PACK(rfm_model_score_key(model, 0, rfm_key_timestamp(PG_GETARG_TIMESTAMPTZ(1))),
