@@ -31,27 +31,15 @@ FROM unnest(ARRAY['', ' ', '5x3', '0-1-2', '6-1-1', '611', '54', '5433', '54-3',
 SELECT '6-1-1'::rfm;
 
 -- Binary input is checked as strictly as text (bytes r, f, m, bins).
--- rfm_recv is fed through COPY ... (FORMAT binary) of a bytea column.
-CREATE TEMP TABLE recv_src (b bytea);
+-- recv_try wraps setup.sql's test_recv (which feeds bytes to a type's
+-- receive function through COPY BINARY) and shows the error it raises.
 CREATE FUNCTION recv_try(typ regtype, bytes bytea) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-  f text := current_setting('data_directory') || '/rfm_regress.bin';
-  result text;
-  d text;
+DECLARE d text;
 BEGIN
-  TRUNCATE recv_src;
-  INSERT INTO recv_src VALUES (bytes);
-  EXECUTE format('COPY recv_src TO %L (FORMAT binary)', f);
-  EXECUTE format('CREATE TEMP TABLE recv_dst (v %s)', typ);
-  BEGIN
-    EXECUTE format('COPY recv_dst FROM %L (FORMAT binary)', f);
-    SELECT v::text INTO result FROM recv_dst;
-  EXCEPTION WHEN others THEN
-    GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
-    result := SQLSTATE || ': ' || SQLERRM || ': ' || d;
-  END;
-  DROP TABLE recv_dst;
-  RETURN result;
+  RETURN test_recv(typ, bytes);
+EXCEPTION WHEN others THEN
+  GET STACKED DIAGNOSTICS d = PG_EXCEPTION_DETAIL;
+  RETURN SQLSTATE || ': ' || SQLERRM || ': ' || d;
 END $$;
 SELECT b AS bytes, recv_try('rfm', b) AS result
 FROM unnest(ARRAY['\x05040305', '\x08070609', '\x', '\x050403', '\x0504030500', '\x06010105',
