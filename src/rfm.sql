@@ -171,7 +171,7 @@ CREATE FUNCTION rfm_segment(rfm, map jsonb) RETURNS text
 -- The default map for 5 bins written as a user map, to copy and edit.
 CREATE FUNCTION rfm_segment_map() RETURNS jsonb
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN jsonb '[
+    AS $map$ SELECT '[
   {"segment": "Champions",           "r": [4, 5], "fm": [4, 5]},
   {"segment": "Loyal Customers",     "r": [3, 5], "fm": [3, 5]},
   {"segment": "Can''t Lose Them",     "r": [1, 1], "fm": [4, 5]},
@@ -183,4 +183,4 @@ CREATE FUNCTION rfm_segment_map() RETURNS jsonb
   {"segment": "About To Sleep",      "r": [2, 2], "fm": [2, 3]},
   {"segment": "Hibernating",         "r": [2, 2], "fm": [1, 2]},
   {"segment": "Lost",                "r": [1, 1], "fm": [1, 3]}
-]';
+]'::pg_catalog.jsonb $map$;

@@ -51,12 +51,24 @@ typedef struct RfmPair
 	uint32		row;
 } RfmPair;
 
+#if PG_VERSION_NUM >= 140000
 #define ST_SORT rfm_sort_pairs
 #define ST_ELEMENT_TYPE RfmPair
 #define ST_COMPARE(a, b) ((a)->key < (b)->key ? -1 : (a)->key > (b)->key ? 1 : 0)
 #define ST_SCOPE static
 #define ST_DEFINE
 #include "lib/sort_template.h"
+#else
+static int
+rfm_pair_cmp(const void *a, const void *b)
+{
+	uint64		ka = ((const RfmPair *) a)->key,
+				kb = ((const RfmPair *) b)->key;
+
+	return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+#define rfm_sort_pairs(p, n) qsort((p), (n), sizeof(RfmPair), rfm_pair_cmp)
+#endif
 
 /* Per-partition memory: the packed rfm of every row, 0 for NULL. */
 typedef struct RfmWindowState
