@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Benchmark: RFM scores of 1M customers in one pass, rfm_score(...) OVER (),
+# against the usual plain-SQL query with three NTILE(5) windows and the
+# exact plain-SQL equivalent of our formula (three rank() windows); then
+# building an rfm_model of the same customers and scoring them with it.
+#
+#   bash bench/rfm.sh             1M customers
+#   SCALE=0.1 bash bench/rfm.sh   100k customers
+#
+# Each query runs 3 times; the best EXPLAIN ANALYZE execution time counts
+# (no result transfer to the client).  The script checks that our scores
+# equal the rank() formula for every customer before it prints the ratios.
+set -euo pipefail
+. "$(dirname "$0")/../test/lib.sh"
+SCALE=${SCALE:-1}
+JOURNEY_PGCONF="shared_buffers = '1GB'
+work_mem = '512MB'
+max_parallel_workers_per_gather = 2
+jit = off" journey_setup
+export PGDATABASE=postgres
+psql -X -q -c 'CREATE EXTENSION IF NOT EXISTS journey'
+
+customers=$(awk "BEGIN {printf \"%d\", 1000000 * $SCALE}")
+journey_log "generating $customers customers"
+psql -X -q >/dev/null <<SQL
+SELECT setseed(0.5);
+-- last purchase to the second over two years, invoices 1..~40 (many
+-- ties), revenue = invoices x a log-normal basket, to the cent
+CREATE TABLE customers AS
+SELECT id, timestamptz '2024-01-01' + (random() * 730 * 86400)::int * interval '1 second' AS last_purchase,
+       invoices,
+       round((invoices * exp(3.5 + 0.8 * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random())))::numeric, 2) AS revenue
+FROM (SELECT id, (1 + floor(-ln(1 - random()) * 3))::bigint AS invoices
+      FROM generate_series(1, $customers) id) c;
+VACUUM ANALYZE customers;
+SQL
+
+best_ms() {
+	local q=$1 best= t i
+	for i in 1 2 3; do
+		t=$(psql -X -At -c "EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF) $q" | sed -n 's/^Execution Time: \([0-9.]*\) ms$/\1/p')
+		if [ -z "$best" ] || awk "BEGIN {exit !($t < $best)}"; then best=$t; fi
+	done
+	echo "$best"
+}
+
+floor_q="SELECT id, last_purchase, invoices, revenue FROM customers"
+ours_q="SELECT id, rfm_score(last_purchase, invoices, revenue) OVER () FROM customers"
+ntile_q="SELECT id, ntile(5) OVER (ORDER BY last_purchase) AS r, ntile(5) OVER (ORDER BY invoices) AS f,
+       ntile(5) OVER (ORDER BY revenue) AS m FROM customers"
+rank_q="SELECT id, least(5, 1 + 5 * (rank() OVER (ORDER BY last_purchase) - 1) / count(*) OVER ()) AS r,
+       least(5, 1 + 5 * (rank() OVER (ORDER BY invoices) - 1) / count(*) OVER ()) AS f,
+       least(5, 1 + 5 * (rank() OVER (ORDER BY revenue) - 1) / count(*) OVER ()) AS m FROM customers"
+model_q="SELECT rfm_model(last_purchase, invoices, revenue) FROM customers"
+score_q="SELECT id, rfm_score((SELECT model FROM bench_model), last_purchase, invoices, revenue) FROM customers"
+
+psql -X -q -c "CREATE TABLE bench_model AS SELECT rfm_model(last_purchase, invoices, revenue) AS model FROM customers"
+differing=$(psql -X -At -c "SELECT count(*) FROM ($ours_q) o JOIN ($rank_q) p USING (id)
+                            WHERE o.rfm_score <> rfm(p.r::int, p.f::int, p.m::int)")
+ntile_differ=$(psql -X -At -c "SELECT count(*) FROM ($ours_q) o JOIN ($ntile_q) p USING (id)
+                               WHERE o.rfm_score <> rfm(p.r, p.f, p.m)")
+model_differ=$(psql -X -At -c "SELECT count(*) FROM ($ours_q) o JOIN ($score_q) p USING (id)
+                               WHERE o.rfm_score <> p.rfm_score")
+model_info=$(psql -X -At -c "SELECT rfm_is_exact(model) || ', ' || pg_column_size(model) || ' bytes stored, '
+                             || length(model::text) || ' bytes as text' FROM bench_model")
+journey_log "customers whose rfm_score differs from the rank() formula: $differing (must be 0)"
+journey_log "customers whose rfm_score differs from three NTILE(5): $ntile_differ (ties split by NTILE)"
+journey_log "model: exact = $model_info; customers scored differently by the model: $model_differ"
+[ "$differing" = 0 ] || { journey_log "MISMATCH"; exit 1; }
+
+floor_ms=$(best_ms "$floor_q")
+ours_ms=$(best_ms "$ours_q")
+ntile_ms=$(best_ms "$ntile_q")
+rank_ms=$(best_ms "$rank_q")
+model_ms=$(best_ms "$model_q")
+score_ms=$(best_ms "$score_q")
+
+ratio() { awk "BEGIN {printf \"%.2f\", $1 / $2}"; }
+printf '\n%-62s %10s %8s\n' "RFM scores of $customers customers" "ms" "vs NTILE"
+printf '%-62s %10.0f %8s\n' "floor: read the customers" "$floor_ms" "$(ratio "$floor_ms" "$ntile_ms")"
+printf '%-62s %10.0f %8s\n' "plain SQL: three NTILE(5) windows (ties split)" "$ntile_ms" "1.00"
+printf '%-62s %10.0f %8s\n' "plain SQL: three rank() windows, our formula (exact)" "$rank_ms" "$(ratio "$rank_ms" "$ntile_ms")"
+printf '%-62s %10.0f %8s\n' "journey: rfm_score(...) OVER ()" "$ours_ms" "$(ratio "$ours_ms" "$ntile_ms")"
+printf '%-62s %19sx\n' "journey speed-up over three NTILE(5)" "$(ratio "$ntile_ms" "$ours_ms")"
+printf '%-62s %10.0f %8s\n' "journey: rfm_model(...) over all customers" "$model_ms" "$(ratio "$model_ms" "$ntile_ms")"
+printf '%-62s %10.0f %8s\n' "journey: rfm_score(model, ...) for every customer" "$score_ms" "$(ratio "$score_ms" "$ntile_ms")"
+printf '%-62s %10.0f %8s\n' "journey: model + scoring" "$(awk "BEGIN {print $model_ms + $score_ms}")" "$(ratio "($model_ms + $score_ms)" "$ntile_ms")"

@@ -1,0 +1,1034 @@
+/*
+ * rfm_score.c — RFM scoring in one pass (the window function
+ * rfm_score(...) OVER (...)) and as a reusable model (the rfm_model type
+ * and aggregate, rfm_score(rfm_model, ...), rfm_thresholds).
+ *
+ * Both forms score a value x on one dimension as
+ *     1 + floor(bins * (values of the population strictly below x) / n)
+ * clipped to 1..bins, so equal values always get equal scores.  Values
+ * are ranked by sortable 64-bit keys (rfm.h): last_purchase as a
+ * timestamp (more recent = higher key = higher score), frequency and
+ * monetary as double precision (PostgreSQL's float8 order, NaN highest).
+ *
+ * The model keeps, per dimension, the population's distinct keys with
+ * their counts: exactly while there are at most RFM_MODEL_MAX_VALUES of
+ * them.  Beyond that the dimension drops the lowest bit of every key
+ * (shift += 1), merging neighbours, until the distinct keys fit again:
+ * timestamps then compare at a granularity of 2^shift microseconds,
+ * doubles at a relative precision of 2^(shift - 52) (the low mantissa
+ * bits).  Values that differ only below that granularity count as equal;
+ * nothing else is approximated.  The shift chosen is the smallest that
+ * fits, for the population as a whole, whatever the order rows come in
+ * and however the population is split, so serial, parallel and merged
+ * models are identical.
+ */
+#include "journey.h"
+#include "rfm.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "common/int.h"
+#include "common/shortest_dec.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+#include "windowapi.h"
+
+/* ---------------------------------------------------------------------
+ * The window function
+ * ---------------------------------------------------------------------
+ */
+
+typedef struct RfmPair
+{
+	uint64		key;
+	uint32		row;
+} RfmPair;
+
+#if PG_VERSION_NUM >= 140000
+#define ST_SORT rfm_sort_pairs
+#define ST_ELEMENT_TYPE RfmPair
+#define ST_COMPARE(a, b) ((a)->key < (b)->key ? -1 : (a)->key > (b)->key ? 1 : 0)
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
+#else
+static int
+rfm_pair_cmp(const void *a, const void *b)
+{
+	uint64		ka = ((const RfmPair *) a)->key,
+				kb = ((const RfmPair *) b)->key;
+
+	return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+#define rfm_sort_pairs(p, n) qsort((p), (n), sizeof(RfmPair), rfm_pair_cmp)
+#endif
+
+/* Per-partition memory: the packed rfm of every row, 0 for NULL. */
+typedef struct RfmWindowState
+{
+	bool		computed;
+	uint32		scores[FLEXIBLE_ARRAY_MEMBER];
+} RfmWindowState;
+
+#define RFM_WINDOW_MAX_ROWS \
+	((int64) Min((MaxAllocSize - offsetof(RfmWindowState, scores)) / sizeof(uint32), PG_UINT32_MAX))
+
+static int
+rfm_window_bins(WindowObject winobj, int64 row)
+{
+	bool		isnull,
+				isout;
+	Datum		d = WinGetFuncArgInPartition(winobj, 3, row, WINDOW_SEEK_HEAD, false, &isnull, &isout);
+
+	rfm_check_bins(isnull ? 0 : DatumGetInt32(d), isnull);
+	return DatumGetInt32(d);
+}
+
+/*
+ * Read the partition once, rank each dimension in C (one sort of the
+ * keys), and store every row's rfm.
+ */
+static void
+rfm_window_compute(FunctionCallInfo fcinfo, WindowObject winobj, RfmWindowState *st, int64 nrows)
+{
+	bool		has_bins = PG_NARGS() > 3;
+	bool		bins_stable = !has_bins || get_fn_expr_arg_stable(fcinfo->flinfo, 3);
+	int			bins = RFM_DEFAULT_BINS;
+	RfmPair    *pairs[3];
+	int64		m = 0;
+	int64		i,
+				j;
+	int			d;
+
+	if (nrows == 0)
+		return;
+	if (has_bins)
+		bins = rfm_window_bins(winobj, 0);
+	for (d = 0; d < 3; d++)
+		pairs[d] = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(RfmPair) * nrows);
+
+	for (i = 0; i < nrows; i++)
+	{
+		Datum		v[3];
+		bool		isnull[3],
+					isout;
+
+		for (d = 0; d < 3; d++)
+			v[d] = WinGetFuncArgInPartition(winobj, d, i, WINDOW_SEEK_HEAD, false, &isnull[d], &isout);
+		if (!bins_stable && i > 0 && rfm_window_bins(winobj, i) != bins)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("bins must be the same for every row of a partition"),
+					 errdetail("Row %lld has %d bins, the first row %d.",
+							   (long long) i + 1, rfm_window_bins(winobj, i), bins)));
+		if (isnull[0] || isnull[1] || isnull[2])
+			continue;
+		pairs[0][m].key = rfm_key_timestamp(DatumGetTimestampTz(v[0]));
+		pairs[1][m].key = rfm_key_double(DatumGetFloat8(v[1]));
+		pairs[2][m].key = rfm_key_double(DatumGetFloat8(v[2]));
+		pairs[0][m].row = pairs[1][m].row = pairs[2][m].row = (uint32) i;
+		m++;
+	}
+
+	for (d = 0; d < 3; d++)
+	{
+		RfmPair    *p = pairs[d];
+		int			shift = 24 - 8 * d;
+		uint32		score = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		rfm_sort_pairs(p, m);
+		for (j = 0; j < m; j++)
+		{
+			if (j == 0 || p[j].key != p[j - 1].key)
+				score = (uint32) rfm_score_of_rank(j, m, bins);
+			st->scores[p[j].row] |= score << shift;
+		}
+	}
+	for (j = 0; j < m; j++)
+		st->scores[pairs[0][j].row] |= (uint32) bins;
+	for (d = 0; d < 3; d++)
+		pfree(pairs[d]);
+	/* we never read the partition's rows again */
+	WinSetMarkPosition(winobj, nrows - 1);
+}
+
+/*
+ * rfm_score(last_purchase, frequency, monetary [, bins]) OVER (...): the
+ * row's scores against all rows of its partition (the frame and ORDER BY
+ * do not matter).  A row with a NULL value gets NULL and is not counted.
+ */
+PG_FUNCTION_INFO_V1(rfm_score_window);
+Datum
+rfm_score_window(PG_FUNCTION_ARGS)
+{
+	WindowObject winobj = PG_WINDOW_OBJECT();
+	int64		nrows = WinGetPartitionRowCount(winobj);
+	RfmWindowState *st;
+	uint32		v;
+
+	if (nrows > RFM_WINDOW_MAX_ROWS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("rfm_score window partition is too large"),
+				 errdetail("The partition has %lld rows; rfm_score handles at most %lld per partition.",
+						   (long long) nrows, (long long) RFM_WINDOW_MAX_ROWS),
+				 errhint("Partition the window, or build an rfm_model and score with it.")));
+	st = WinGetPartitionLocalMemory(winobj, offsetof(RfmWindowState, scores) + sizeof(uint32) * nrows);
+	if (!st->computed)
+	{
+		rfm_window_compute(fcinfo, winobj, st, nrows);
+		st->computed = true;
+	}
+	v = st->scores[WinGetCurrentPosition(winobj)];
+	if (v == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_RFM(v);
+}
+
+/* ---------------------------------------------------------------------
+ * The model
+ * ---------------------------------------------------------------------
+ */
+
+#define RFM_MODEL_VERSION 1
+#define RFM_MODEL_MAX_VALUES 4096	/* distinct keys kept per dimension */
+#define RFM_NDIMS 3
+
+static const char *const rfm_dim_names[RFM_NDIMS] = {"recency", "frequency", "monetary"};
+static const char rfm_dim_letters[RFM_NDIMS] = {'r', 'f', 'm'};
+
+typedef struct RfmModelEntry
+{
+	uint64		key;			/* the value's key >> shift */
+	int64		count;
+} RfmModelEntry;
+
+typedef struct RfmModel
+{
+	int32		vl_len_;
+	uint8		version;
+	uint8		bins;
+	uint8		thresholds_valid;	/* thresholds[] match the entries */
+	uint8		shift[RFM_NDIMS];
+	uint16		unused;
+	int32		capacity;		/* room for entries, per dimension */
+	int32		nvalues[RFM_NDIMS];
+	int32		unused2;
+	int64		n;				/* population size */
+	/* t_s for s = 2..bins at [s - 2]: score >= s iff key >> shift > t_s */
+	uint64		thresholds[RFM_NDIMS][RFM_MAX_BINS - 1];
+	RfmModelEntry entries[FLEXIBLE_ARRAY_MEMBER];	/* dimension d from d * capacity */
+} RfmModel;
+
+#define RFM_MODEL_SIZE(capacity) \
+	(offsetof(RfmModel, entries) + sizeof(RfmModelEntry) * RFM_NDIMS * (Size) (capacity))
+#define RFM_MODEL_ENTRIES(model, d) (&(model)->entries[(Size) (d) * (model)->capacity])
+#define PG_GETARG_RFM_MODEL_P(n) ((RfmModel *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
+
+static RfmModel *
+rfm_model_alloc(int bins, int capacity)
+{
+	RfmModel   *model = palloc0(RFM_MODEL_SIZE(capacity));
+
+	SET_VARSIZE(model, RFM_MODEL_SIZE(capacity));
+	model->version = RFM_MODEL_VERSION;
+	model->bins = (uint8) bins;
+	model->capacity = capacity;
+	return model;
+}
+
+/* A copy of model with room for capacity entries per dimension. */
+static RfmModel *
+rfm_model_resize(const RfmModel *model, int capacity)
+{
+	RfmModel   *result = rfm_model_alloc(model->bins, capacity);
+	int			d;
+
+	Assert(capacity >= model->nvalues[0] && capacity >= model->nvalues[1] &&
+		   capacity >= model->nvalues[2]);
+	memcpy(VARDATA(result), VARDATA(model), offsetof(RfmModel, entries) - VARHDRSZ);
+	SET_VARSIZE(result, RFM_MODEL_SIZE(capacity));
+	result->capacity = capacity;
+	for (d = 0; d < RFM_NDIMS; d++)
+		memcpy(RFM_MODEL_ENTRIES(result, d), RFM_MODEL_ENTRIES(model, d),
+			   sizeof(RfmModelEntry) * model->nvalues[d]);
+	return result;
+}
+
+/*
+ * Drop one more low bit of dimension d's keys, merging entries that
+ * become equal, until at most RFM_MODEL_MAX_VALUES remain.
+ */
+static void
+rfm_model_coarsen(RfmModel *model, int d)
+{
+	RfmModelEntry *e = RFM_MODEL_ENTRIES(model, d);
+
+	while (model->nvalues[d] > RFM_MODEL_MAX_VALUES)
+	{
+		int			i,
+					out = 0;
+
+		model->shift[d]++;
+		for (i = 0; i < model->nvalues[d]; i++)
+		{
+			uint64		key = e[i].key >> 1;
+
+			if (out > 0 && e[out - 1].key == key)
+				e[out - 1].count += e[i].count;
+			else
+			{
+				e[out].key = key;
+				e[out].count = e[i].count;
+				out++;
+			}
+		}
+		model->nvalues[d] = out;
+	}
+}
+
+/* Index of the first entry of dimension d with key >= key. */
+static int
+rfm_model_lower_bound(const RfmModel *model, int d, uint64 key)
+{
+	const RfmModelEntry *e = RFM_MODEL_ENTRIES(model, d);
+	int			lo = 0,
+				hi = model->nvalues[d];
+
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (e[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void
+rfm_model_count_overflow(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("rfm_model population size out of range")));
+}
+
+/*
+ * Add one customer's keys; in place when there is room, otherwise returns
+ * a larger copy in the current memory context.
+ */
+static RfmModel *
+rfm_model_add_keys(RfmModel *model, const uint64 *keys)
+{
+	int			d;
+
+	for (d = 0; d < RFM_NDIMS; d++)
+	{
+		uint64		key = keys[d] >> model->shift[d];
+		int			pos = rfm_model_lower_bound(model, d, key);
+		RfmModelEntry *e = RFM_MODEL_ENTRIES(model, d);
+
+		if (pos < model->nvalues[d] && e[pos].key == key)
+		{
+			e[pos].count++;
+			continue;
+		}
+		if (model->nvalues[d] == model->capacity)
+		{
+			model = rfm_model_resize(model, Min(model->capacity * 2, RFM_MODEL_MAX_VALUES + 1));
+			e = RFM_MODEL_ENTRIES(model, d);
+		}
+		memmove(&e[pos + 1], &e[pos], sizeof(RfmModelEntry) * (model->nvalues[d] - pos));
+		e[pos].key = key;
+		e[pos].count = 1;
+		model->nvalues[d]++;
+		rfm_model_coarsen(model, d);
+	}
+	if (pg_add_s64_overflow(model->n, 1, &model->n))
+		rfm_model_count_overflow();
+	model->thresholds_valid = 0;
+	return model;
+}
+
+/* Fill in the thresholds from the entries. */
+static void
+rfm_model_compute_thresholds(RfmModel *model)
+{
+	int			d,
+				s;
+
+	for (d = 0; d < RFM_NDIMS; d++)
+	{
+		const RfmModelEntry *e = RFM_MODEL_ENTRIES(model, d);
+		int			i = 0;
+		int64		cum = e[0].count;
+
+		for (s = 2; s <= model->bins; s++)
+		{
+			/* t_s is the k-th smallest key, k = ceil((s - 1) n / bins) >= 1 */
+			int128		k = ((int128) (s - 1) * model->n + model->bins - 1) / model->bins;
+
+			while (cum < k && i + 1 < model->nvalues[d])
+				cum += e[++i].count;
+			model->thresholds[d][s - 2] = e[i].key;
+		}
+	}
+	model->thresholds_valid = 1;
+}
+
+/* The model's score of a key on dimension d (thresholds must be valid). */
+static inline int
+rfm_model_score_key(const RfmModel *model, int d, uint64 key)
+{
+	uint64		q = key >> model->shift[d];
+	int			score = 1;
+	int			s;
+
+	for (s = 2; s <= model->bins; s++)
+		if (model->thresholds[d][s - 2] < q)
+			score = s;
+	return score;
+}
+
+/*
+ * The key in bucket q (of dimension d at shift) that stands for it in the
+ * text form: the lowest valid value.  For doubles, keys below -Infinity
+ * and between +Infinity and NaN are not values.
+ */
+static uint64
+rfm_model_bucket_low(int d, int shift, uint64 q)
+{
+	uint64		lo = shift >= 64 ? 0 : q << shift;
+
+	if (d == 0)
+		return lo;
+	if (lo < RFM_KEY_NEG_INF)
+		return RFM_KEY_NEG_INF;
+	if (lo > RFM_KEY_POS_INF)
+		return RFM_KEY_NAN;
+	return lo;
+}
+
+/* The highest valid key in bucket q, for the thresholds' bounds. */
+static uint64
+rfm_model_bucket_high(int d, int shift, uint64 q)
+{
+	uint64		hi = (q << shift) | ((UINT64CONST(1) << shift) - 1);
+
+	if (d == 0)
+		return hi;
+	if (hi >= RFM_KEY_NAN)
+		return RFM_KEY_NAN;
+	if (hi > RFM_KEY_POS_INF)
+		return RFM_KEY_POS_INF;
+	return hi;
+}
+
+/* Whether bucket q holds a value that the inputs can produce. */
+static bool
+rfm_model_bucket_valid(int d, int shift, uint64 q)
+{
+	uint64		low = rfm_model_bucket_low(d, shift, q);
+
+	return (low >> shift) == q && (d == 0 || rfm_key_double(rfm_double_of_key(low)) == low);
+}
+
+/*
+ * Check everything a model read from text or binary claims, and compute
+ * its thresholds.  `how` names the form in messages.
+ */
+static void
+rfm_model_validate(RfmModel *model, const char *how)
+{
+	int			d,
+				i;
+	const char *problem = NULL;
+
+	if (model->bins < RFM_MIN_BINS || model->bins > RFM_MAX_BINS)
+		problem = psprintf("Bins is %d; it must be between %d and %d.", model->bins, RFM_MIN_BINS, RFM_MAX_BINS);
+	else if (model->n < 1)
+		problem = "The population is empty.";
+	for (d = 0; d < RFM_NDIMS && problem == NULL; d++)
+	{
+		const RfmModelEntry *e = RFM_MODEL_ENTRIES(model, d);
+		int64		total = 0;
+
+		if (model->shift[d] > 63)
+			problem = psprintf("The %s shift is %d; it must be at most 63.", rfm_dim_names[d], model->shift[d]);
+		else if (model->nvalues[d] < 1 || model->nvalues[d] > RFM_MODEL_MAX_VALUES)
+			problem = psprintf("The %s dimension has %d values; it must have 1 to %d.",
+							   rfm_dim_names[d], model->nvalues[d], RFM_MODEL_MAX_VALUES);
+		for (i = 0; i < model->nvalues[d] && problem == NULL; i++)
+		{
+			if (i > 0 && e[i].key <= e[i - 1].key)
+				problem = psprintf("The %s values are not in increasing order.", rfm_dim_names[d]);
+			else if (model->shift[d] > 0 && e[i].key > (PG_UINT64_MAX >> model->shift[d]))
+				problem = psprintf("A %s value is out of range for its shift.", rfm_dim_names[d]);
+			else if (!rfm_model_bucket_valid(d, model->shift[d], e[i].key))
+				problem = psprintf("A %s value is not a canonical number (NaN payloads and negative zero are never stored).", rfm_dim_names[d]);
+			else if (e[i].count < 1)
+				problem = psprintf("A %s count is not positive.", rfm_dim_names[d]);
+			else if (pg_add_s64_overflow(total, e[i].count, &total))
+				problem = psprintf("The %s counts overflow.", rfm_dim_names[d]);
+		}
+		if (problem == NULL && total != model->n)
+			problem = psprintf("The %s counts add up to %lld, not n = %lld.", rfm_dim_names[d],
+							   (long long) total, (long long) model->n);
+	}
+	if (problem != NULL)
+		ereport(ERROR,
+				(errcode(strcmp(how, "binary") == 0 ? ERRCODE_INVALID_BINARY_REPRESENTATION : ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid %s value for type rfm_model", how),
+				 errdetail("%s", problem)));
+	rfm_model_compute_thresholds(model);
+}
+
+/* Append the text form of the value a key stands for. */
+static void
+rfm_model_append_value(StringInfo buf, int d, uint64 key)
+{
+	if (d == 0)
+		appendStringInfo(buf, "%lld", (long long) rfm_timestamp_of_key(key));
+	else
+	{
+		char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+		double_to_shortest_decimal_buf(rfm_double_of_key(key), num);
+		appendStringInfoString(buf, num);
+	}
+}
+
+/*
+ * Text form: version, bins, population size, then per dimension its
+ * shift and its values in increasing order with their counts (omitted
+ * when 1).  Recency values are microseconds since 2000-01-01 00:00 UTC
+ * (PostgreSQL's epoch), the others shortest exact decimals:
+ *   v1 bins=5 n=3 r=0:-86400000000,0*2 f=0:1,2*2 m=0:9.5*3
+ */
+PG_FUNCTION_INFO_V1(rfm_model_out);
+Datum
+rfm_model_out(PG_FUNCTION_ARGS)
+{
+	RfmModel   *model = PG_GETARG_RFM_MODEL_P(0);
+	StringInfoData buf;
+	int			d,
+				i;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "v%d bins=%d n=%lld", model->version, model->bins, (long long) model->n);
+	for (d = 0; d < RFM_NDIMS; d++)
+	{
+		const RfmModelEntry *e = RFM_MODEL_ENTRIES(model, d);
+
+		appendStringInfo(&buf, " %c=%d:", rfm_dim_letters[d], model->shift[d]);
+		for (i = 0; i < model->nvalues[d]; i++)
+		{
+			if (i > 0)
+				appendStringInfoChar(&buf, ',');
+			rfm_model_append_value(&buf, d, rfm_model_bucket_low(d, model->shift[d], e[i].key));
+			if (e[i].count != 1)
+				appendStringInfo(&buf, "*%lld", (long long) e[i].count);
+		}
+	}
+	PG_RETURN_CSTRING(buf.data);
+}
+
+static void
+rfm_model_syntax_error(const char *input, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid input syntax for type rfm_model: \"%s\"", input),
+			 errdetail("%s", detail),
+			 errhint("rfm_model values are made by the rfm_model aggregate; their text form looks like "
+					 "\"v1 bins=5 n=2 r=0:0,86400000000 f=0:1*2 m=0:9.5,20\".")));
+}
+
+/* A decimal integer at *pos (strtoll rules, no spaces), advancing past it. */
+static int64
+rfm_model_parse_int(const char *input, const char **pos, const char *what)
+{
+	char	   *end;
+	long long	v;
+
+	if (!((**pos >= '0' && **pos <= '9') || **pos == '-'))
+		rfm_model_syntax_error(input, psprintf("Expected an integer for %s.", what));
+	errno = 0;
+	v = strtoll(*pos, &end, 10);
+	if (errno == ERANGE || end == *pos)
+		rfm_model_syntax_error(input, psprintf("The %s is out of range.", what));
+	*pos = end;
+	return (int64) v;
+}
+
+static void
+rfm_model_expect(const char *input, const char **pos, const char *token)
+{
+	size_t		len = strlen(token);
+
+	if (strncmp(*pos, token, len) != 0)
+		rfm_model_syntax_error(input, psprintf("Expected \"%s\".", token));
+	*pos += len;
+}
+
+PG_FUNCTION_INFO_V1(rfm_model_in);
+Datum
+rfm_model_in(PG_FUNCTION_ARGS)
+{
+	const char *input = PG_GETARG_CSTRING(0);
+	const char *p = input;
+	int64		version,
+				bins,
+				n;
+	RfmModel   *model;
+	int			d;
+
+	rfm_model_expect(input, &p, "v");
+	version = rfm_model_parse_int(input, &p, "version");
+	if (version != RFM_MODEL_VERSION)
+		rfm_model_syntax_error(input, psprintf("Unknown version %lld.", (long long) version));
+	rfm_model_expect(input, &p, " bins=");
+	bins = rfm_model_parse_int(input, &p, "bins");
+	if (bins < RFM_MIN_BINS || bins > RFM_MAX_BINS)
+		rfm_model_syntax_error(input, "Bins must be between 2 and 9.");
+	rfm_model_expect(input, &p, " n=");
+	n = rfm_model_parse_int(input, &p, "population size");
+
+	model = rfm_model_alloc((int) bins, RFM_MODEL_MAX_VALUES);
+	model->n = n;
+	for (d = 0; d < RFM_NDIMS; d++)
+	{
+		RfmModelEntry *e = RFM_MODEL_ENTRIES(model, d);
+		char		head[4] = {' ', rfm_dim_letters[d], '=', '\0'};
+		int64		shift;
+
+		rfm_model_expect(input, &p, head);
+		shift = rfm_model_parse_int(input, &p, "shift");
+		if (shift < 0 || shift > 63)
+			rfm_model_syntax_error(input, "A shift must be between 0 and 63.");
+		model->shift[d] = (uint8) shift;
+		rfm_model_expect(input, &p, ":");
+		for (;;)
+		{
+			uint64		key;
+			int64		count = 1;
+
+			if (model->nvalues[d] == RFM_MODEL_MAX_VALUES)
+				rfm_model_syntax_error(input, psprintf("A dimension holds at most %d values.", RFM_MODEL_MAX_VALUES));
+			if (d == 0)
+				key = rfm_key_timestamp(rfm_model_parse_int(input, &p, "recency value"));
+			else
+			{
+				char	   *end;
+				double		x;
+
+				errno = 0;
+				x = strtod(p, &end);
+				if (end == p || isspace((unsigned char) *p) || (errno == ERANGE && isinf(x)))
+					rfm_model_syntax_error(input, psprintf("Expected a number for a %s value.", rfm_dim_names[d]));
+				p = end;
+				key = rfm_key_double(x);
+			}
+			if (*p == '*')
+			{
+				p++;
+				count = rfm_model_parse_int(input, &p, "count");
+			}
+			e[model->nvalues[d]].key = key >> shift;
+			e[model->nvalues[d]].count = count;
+			model->nvalues[d]++;
+			if (*p != ',')
+				break;
+			p++;
+		}
+	}
+	if (*p != '\0')
+		rfm_model_syntax_error(input, "Unexpected characters at the end.");
+	rfm_model_validate(model, "text");
+	PG_RETURN_POINTER(rfm_model_resize(model, Max(Max(model->nvalues[0], model->nvalues[1]), model->nvalues[2])));
+}
+
+/* Binary form: version, bins, n, then per dimension shift, count, (key, count)s. */
+PG_FUNCTION_INFO_V1(rfm_model_send);
+Datum
+rfm_model_send(PG_FUNCTION_ARGS)
+{
+	RfmModel   *model = PG_GETARG_RFM_MODEL_P(0);
+	StringInfoData buf;
+	int			d,
+				i;
+
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, model->version);
+	pq_sendbyte(&buf, model->bins);
+	pq_sendint64(&buf, model->n);
+	for (d = 0; d < RFM_NDIMS; d++)
+	{
+		const RfmModelEntry *e = RFM_MODEL_ENTRIES(model, d);
+
+		pq_sendbyte(&buf, model->shift[d]);
+		pq_sendint32(&buf, model->nvalues[d]);
+		for (i = 0; i < model->nvalues[d]; i++)
+		{
+			pq_sendint64(&buf, (int64) e[i].key);
+			pq_sendint64(&buf, e[i].count);
+		}
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+PG_FUNCTION_INFO_V1(rfm_model_recv);
+Datum
+rfm_model_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int			version = journey_recv_uint8(buf, "rfm_model");
+	int			bins = journey_recv_uint8(buf, "rfm_model");
+	RfmModel   *model;
+	int			d,
+				i;
+
+	if (version != RFM_MODEL_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary value for type rfm_model"),
+				 errdetail("Unknown version %d.", version)));
+	model = rfm_model_alloc(bins, RFM_MODEL_MAX_VALUES);
+	model->n = journey_recv_int64(buf, "rfm_model");
+	for (d = 0; d < RFM_NDIMS; d++)
+	{
+		RfmModelEntry *e = RFM_MODEL_ENTRIES(model, d);
+		int32		nvalues;
+
+		model->shift[d] = (uint8) journey_recv_uint8(buf, "rfm_model");
+		nvalues = journey_recv_int32(buf, "rfm_model");
+		if (nvalues < 1 || nvalues > RFM_MODEL_MAX_VALUES)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid binary value for type rfm_model"),
+					 errdetail("The %s dimension claims %d values; it must have 1 to %d.",
+							   rfm_dim_names[d], nvalues, RFM_MODEL_MAX_VALUES)));
+		model->nvalues[d] = nvalues;
+		for (i = 0; i < nvalues; i++)
+		{
+			e[i].key = (uint64) journey_recv_int64(buf, "rfm_model");
+			e[i].count = journey_recv_int64(buf, "rfm_model");
+		}
+	}
+	journey_recv_done(buf, "rfm_model");
+	rfm_model_validate(model, "binary");
+	PG_RETURN_POINTER(rfm_model_resize(model, Max(Max(model->nvalues[0], model->nvalues[1]), model->nvalues[2])));
+}
+
+/*
+ * rfm_model's transition: add one customer.  NULL values skip the row (as
+ * in the window form); a NULL or out-of-range bins, or bins that change
+ * between rows, is an error.  Updates the state in place when called as an
+ * aggregate.
+ */
+PG_FUNCTION_INFO_V1(rfm_model_add);
+Datum
+rfm_model_add(PG_FUNCTION_ARGS)
+{
+	int			bins = RFM_DEFAULT_BINS;
+	RfmModel   *model;
+	uint64		keys[RFM_NDIMS];
+
+	if (PG_NARGS() > 4)
+	{
+		rfm_check_bins(PG_ARGISNULL(4) ? 0 : PG_GETARG_INT32(4), PG_ARGISNULL(4));
+		bins = PG_GETARG_INT32(4);
+	}
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	keys[0] = rfm_key_timestamp(PG_GETARG_TIMESTAMPTZ(1));
+	keys[1] = rfm_key_double(PG_GETARG_FLOAT8(2));
+	keys[2] = rfm_key_double(PG_GETARG_FLOAT8(3));
+
+	if (PG_ARGISNULL(0))
+		model = rfm_model_alloc(bins, 16);	/* the executor copies it */
+	else
+	{
+		model = PG_GETARG_RFM_MODEL_P(0);
+		if (!AggCheckCallContext(fcinfo, NULL) || (Pointer) model != DatumGetPointer(PG_GETARG_DATUM(0)))
+			model = rfm_model_resize(model, Max(model->capacity, 16));
+		if (model->bins != bins)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("bins must be the same for every row of an rfm_model"),
+					 errdetail("A row has %d bins, the model %d.", bins, model->bins)));
+	}
+	PG_RETURN_POINTER(rfm_model_add_keys(model, keys));
+}
+
+/*
+ * Merge two models of the same bins: rfm_model's combine function.
+ * Returns a new model; neither input changes.
+ */
+PG_FUNCTION_INFO_V1(rfm_model_merge);
+Datum
+rfm_model_merge(PG_FUNCTION_ARGS)
+{
+	RfmModel   *a = PG_GETARG_RFM_MODEL_P(0);
+	RfmModel   *b = PG_GETARG_RFM_MODEL_P(1);
+	RfmModel   *result;
+	int			d;
+
+	if (a->bins != b->bins)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot merge rfm_model values with different bins"),
+				 errdetail("One has %d bins, the other %d.", a->bins, b->bins)));
+	result = rfm_model_alloc(a->bins, Max(Max(a->capacity, b->capacity),
+										  Min(Max(Max(a->nvalues[0] + b->nvalues[0], a->nvalues[1] + b->nvalues[1]),
+												  a->nvalues[2] + b->nvalues[2]),
+											  2 * RFM_MODEL_MAX_VALUES)));
+	if (pg_add_s64_overflow(a->n, b->n, &result->n))
+		rfm_model_count_overflow();
+	for (d = 0; d < RFM_NDIMS; d++)
+	{
+		const RfmModelEntry *ea = RFM_MODEL_ENTRIES(a, d);
+		const RfmModelEntry *eb = RFM_MODEL_ENTRIES(b, d);
+		RfmModelEntry *out = RFM_MODEL_ENTRIES(result, d);
+		int			shift = Max(a->shift[d], b->shift[d]);
+		int			sa = shift - a->shift[d],
+					sb = shift - b->shift[d];
+		int			i = 0,
+					j = 0,
+					k = 0;
+
+		result->shift[d] = (uint8) shift;
+		while (i < a->nvalues[d] || j < b->nvalues[d])
+		{
+			uint64		ka = i < a->nvalues[d] ? ea[i].key >> sa : PG_UINT64_MAX;
+			uint64		kb = j < b->nvalues[d] ? eb[j].key >> sb : PG_UINT64_MAX;
+			bool		take_a = i < a->nvalues[d] && (j >= b->nvalues[d] || ka <= kb);
+			uint64		key = take_a ? ka : kb;
+			int64		count = take_a ? ea[i++].count : eb[j++].count;
+
+			if (k > 0 && out[k - 1].key == key)
+				out[k - 1].count += count;
+			else
+			{
+				out[k].key = key;
+				out[k].count = count;
+				k++;
+			}
+		}
+		result->nvalues[d] = k;
+		rfm_model_coarsen(result, d);
+	}
+	PG_RETURN_POINTER(result);
+}
+
+/* rfm_model's final function: a compact copy with the thresholds. */
+PG_FUNCTION_INFO_V1(rfm_model_final);
+Datum
+rfm_model_final(PG_FUNCTION_ARGS)
+{
+	RfmModel   *model;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	model = PG_GETARG_RFM_MODEL_P(0);
+	model = rfm_model_resize(model, Max(Max(model->nvalues[0], model->nvalues[1]), model->nvalues[2]));
+	rfm_model_compute_thresholds(model);
+	PG_RETURN_POINTER(model);
+}
+
+/* A model with valid thresholds: model itself, or a scored copy. */
+static RfmModel *
+rfm_model_ready(RfmModel *model)
+{
+	if (!model->thresholds_valid)
+	{
+		model = rfm_model_resize(model, model->capacity);
+		rfm_model_compute_thresholds(model);
+	}
+	return model;
+}
+
+/*
+ * What rfm_score(model, ...) keeps between calls: the header of the last
+ * model (bins, shifts and thresholds are all that scoring reads) and, when
+ * the model came as a TOAST pointer, that pointer, so that a model read
+ * from a table is neither fetched nor decompressed again for every row.
+ */
+#define RFM_MODEL_HEADER_SIZE offsetof(RfmModel, entries)
+
+typedef struct RfmScoreCache
+{
+	Size		rawlen;			/* length of raw, 0 when not a TOAST pointer */
+	char		raw[32];
+	union
+	{
+		RfmModel	model;
+		char		bytes[RFM_MODEL_HEADER_SIZE];
+	}			header;
+} RfmScoreCache;
+
+static const RfmModel *
+rfm_model_scorer(FunctionCallInfo fcinfo)
+{
+	RfmScoreCache *cache = (RfmScoreCache *) fcinfo->flinfo->fn_extra;
+	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(0));
+	const RfmModel *header;
+
+	if (VARATT_IS_EXTERNAL(raw))
+	{
+		Size		len = VARSIZE_EXTERNAL(raw);
+
+		if (cache != NULL && cache->rawlen == len && memcmp(cache->raw, raw, len) == 0)
+			return &cache->header.model;
+		header = (RfmModel *) PG_DETOAST_DATUM_SLICE(PG_GETARG_DATUM(0), 0, RFM_MODEL_HEADER_SIZE);
+	}
+	else if (VARATT_IS_EXTENDED(raw))
+		header = (RfmModel *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	else
+		header = (RfmModel *) raw;
+	if (VARSIZE(header) < RFM_MODEL_HEADER_SIZE)
+		elog(ERROR, "rfm_model value is truncated");
+	if (cache != NULL && memcmp(cache->header.bytes + VARHDRSZ, (const char *) header + VARHDRSZ,
+								RFM_MODEL_HEADER_SIZE - VARHDRSZ) == 0 && header->thresholds_valid)
+		return &cache->header.model;
+	if (!header->thresholds_valid)
+		header = rfm_model_ready(PG_GETARG_RFM_MODEL_P(0));
+	if (cache == NULL)
+		fcinfo->flinfo->fn_extra = cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RfmScoreCache));
+	memcpy(cache->header.bytes, header, RFM_MODEL_HEADER_SIZE);
+	cache->rawlen = 0;
+	if (VARATT_IS_EXTERNAL(raw) && VARSIZE_EXTERNAL(raw) <= sizeof(cache->raw))
+	{
+		cache->rawlen = VARSIZE_EXTERNAL(raw);
+		memcpy(cache->raw, raw, cache->rawlen);
+	}
+	return &cache->header.model;
+}
+
+/*
+ * rfm_score(model, last_purchase, frequency, monetary): scores against
+ * the model's population.  NULL model is an error; a NULL value gives NULL.
+ */
+PG_FUNCTION_INFO_V1(rfm_model_score);
+Datum
+rfm_model_score(PG_FUNCTION_ARGS)
+{
+	const RfmModel *model;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("rfm model must not be null")));
+	model = rfm_model_scorer(fcinfo);
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		PG_RETURN_NULL();
+	PG_RETURN_RFM(RFM_PACK(rfm_model_score_key(model, 0, rfm_key_timestamp(PG_GETARG_TIMESTAMPTZ(1))),
+						   rfm_model_score_key(model, 1, rfm_key_double(PG_GETARG_FLOAT8(2))),
+						   rfm_model_score_key(model, 2, rfm_key_double(PG_GETARG_FLOAT8(3))),
+						   model->bins));
+}
+
+PG_FUNCTION_INFO_V1(rfm_model_bins);
+Datum
+rfm_model_bins(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(PG_GETARG_RFM_MODEL_P(0)->bins);
+}
+
+PG_FUNCTION_INFO_V1(rfm_model_n);
+Datum
+rfm_model_n(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(PG_GETARG_RFM_MODEL_P(0)->n);
+}
+
+/* Whether every dimension still holds the exact values (shift 0). */
+PG_FUNCTION_INFO_V1(rfm_model_is_exact);
+Datum
+rfm_model_is_exact(PG_FUNCTION_ARGS)
+{
+	RfmModel   *model = PG_GETARG_RFM_MODEL_P(0);
+
+	PG_RETURN_BOOL(model->shift[0] == 0 && model->shift[1] == 0 && model->shift[2] == 0);
+}
+
+/* A timestamp key as a valid timestamptz (clamped to ±infinity). */
+static Datum
+rfm_key_timestamptz_datum(uint64 key)
+{
+	TimestampTz ts = rfm_timestamp_of_key(key);
+
+	if (!TIMESTAMP_NOT_FINITE(ts) && !IS_VALID_TIMESTAMP(ts))
+		ts = ts < 0 ? DT_NOBEGIN : DT_NOEND;
+	return TimestampTzGetDatum(ts);
+}
+
+/*
+ * rfm_thresholds(model): per dimension and score, the customers of the
+ * population with that score and the range of values that get it:
+ * lower < value <= upper (NULL = unbounded).  Recency bounds are in
+ * lower_time/upper_time, the others in lower/upper.
+ */
+PG_FUNCTION_INFO_V1(rfm_model_thresholds);
+Datum
+rfm_model_thresholds(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	RfmModel   *model = rfm_model_ready(PG_GETARG_RFM_MODEL_P(0));
+	int			d,
+				s;
+
+	journey_init_srf(fcinfo);
+	for (d = 0; d < RFM_NDIMS; d++)
+	{
+		const RfmModelEntry *e = RFM_MODEL_ENTRIES(model, d);
+		int			i = 0;
+
+		for (s = 1; s <= model->bins; s++)
+		{
+			Datum		values[7];
+			bool		nulls[7] = {false, false, false, true, true, true, true};
+			int64		customers = 0;
+			bool		has_lower = s > 1,
+						has_upper = s < model->bins;
+
+			/* entries with t_s < key <= t_{s+1} */
+			while (i < model->nvalues[d] &&
+				   (!has_upper || e[i].key <= model->thresholds[d][s - 1]))
+				customers += e[i++].count;
+			values[0] = CStringGetTextDatum(rfm_dim_names[d]);
+			values[1] = Int32GetDatum(s);
+			values[2] = Int64GetDatum(customers);
+			if (has_lower)
+			{
+				uint64		k = rfm_model_bucket_high(d, model->shift[d], model->thresholds[d][s - 2]);
+
+				nulls[d == 0 ? 5 : 3] = false;
+				values[d == 0 ? 5 : 3] = d == 0 ? rfm_key_timestamptz_datum(k) : Float8GetDatum(rfm_double_of_key(k));
+			}
+			if (has_upper)
+			{
+				uint64		k = rfm_model_bucket_high(d, model->shift[d], model->thresholds[d][s - 1]);
+
+				nulls[d == 0 ? 6 : 4] = false;
+				values[d == 0 ? 6 : 4] = d == 0 ? rfm_key_timestamptz_datum(k) : Float8GetDatum(rfm_double_of_key(k));
+			}
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	}
+	return (Datum) 0;
+}

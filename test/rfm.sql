@@ -1,0 +1,124 @@
+-- rfm properties on random populations: the window form equals an
+-- independent SQL reference of the formula, equals NTILE when values are
+-- distinct and n is a multiple of bins, and equals the model form; model
+-- merges do not depend on how the population is split; text round trips.
+BEGIN;
+SELECT plan(14);
+SELECT setseed(0.4242);
+
+-- 40 populations (pop), each with its own bins (2..9) and size (1..400);
+-- values drawn from small ranges so that ties are common; some NULLs.
+CREATE TEMP TABLE pops AS
+SELECT p AS pop, 2 + (random() * 7)::int AS bins, 1 + (random() * 399)::int AS n,
+       1 + (random() * 60)::int AS spread
+FROM generate_series(1, 40) p;
+CREATE TEMP TABLE cust AS
+SELECT pop, bins, i AS id,
+       CASE WHEN random() < 0.03 THEN NULL
+            ELSE timestamptz '2025-01-01' + (random() * spread)::int * interval '1 day' END AS last_purchase,
+       CASE WHEN random() < 0.03 THEN NULL ELSE (random() * spread / 4)::bigint END AS orders,
+       CASE WHEN random() < 0.03 THEN NULL ELSE round((random() * spread)::numeric, 1) END AS revenue
+FROM pops, generate_series(1, n) i;
+
+-- Reference: rank() - 1 counts the values strictly below; n counts the
+-- rows without NULLs.
+CREATE TEMP VIEW reference AS
+WITH ok AS (SELECT * FROM cust WHERE last_purchase IS NOT NULL AND orders IS NOT NULL AND revenue IS NOT NULL),
+ranked AS (
+  SELECT pop, id, bins, count(*) OVER w AS n,
+         rank() OVER (PARTITION BY pop ORDER BY last_purchase) - 1 AS r_below,
+         rank() OVER (PARTITION BY pop ORDER BY orders) - 1 AS f_below,
+         rank() OVER (PARTITION BY pop ORDER BY revenue) - 1 AS m_below
+  FROM ok WINDOW w AS (PARTITION BY pop))
+SELECT pop, id, rfm(least(bins, 1 + (bins * r_below) / n)::int, least(bins, 1 + (bins * f_below) / n)::int,
+                   least(bins, 1 + (bins * m_below) / n)::int, bins) AS s
+FROM ranked
+UNION ALL
+SELECT pop, id, NULL FROM cust WHERE last_purchase IS NULL OR orders IS NULL OR revenue IS NULL;
+
+CREATE TEMP TABLE by_window AS
+SELECT pop, id, rfm_score(last_purchase, orders, revenue, bins) OVER (PARTITION BY pop) AS s FROM cust;
+
+SELECT set_eq('SELECT pop, id, s FROM by_window', 'SELECT pop, id, s FROM reference',
+              'window form equals the rank() reference on 40 random populations with ties and NULLs');
+
+SELECT is((SELECT count(*) FROM cust c JOIN by_window w USING (pop, id)
+           WHERE (w.s IS NULL) <> (c.last_purchase IS NULL OR c.orders IS NULL OR c.revenue IS NULL)),
+          0::bigint, 'a row scores NULL exactly when one of its values is NULL');
+
+-- Equal values always get equal scores, whatever the row order.
+SELECT is((SELECT count(*) FROM (
+             SELECT pop, last_purchase FROM cust c JOIN by_window w USING (pop, id)
+             WHERE w.s IS NOT NULL GROUP BY pop, last_purchase
+             HAVING count(DISTINCT recency_score(w.s)) > 1) x), 0::bigint,
+          'equal last_purchase values always get equal recency scores');
+SELECT set_eq(
+  'SELECT pop, id, s FROM by_window',
+  'SELECT pop, id, rfm_score(last_purchase, orders, revenue, bins) OVER (PARTITION BY pop ORDER BY random()) FROM cust',
+  'scores do not depend on row order');
+
+-- The model gives the window''s scores on the same population.
+CREATE TEMP TABLE models AS
+SELECT pop, rfm_model(last_purchase, orders, revenue, bins) AS model FROM cust GROUP BY pop;
+SELECT set_eq(
+  'SELECT pop, id, s FROM by_window',
+  'SELECT c.pop, c.id, rfm_score(m.model, c.last_purchase, c.orders, c.revenue) FROM cust c LEFT JOIN models m USING (pop)',
+  'model form equals window form on 40 random populations');
+
+-- NTILE: distinct values, n a multiple of bins.
+CREATE TEMP TABLE distinct_pops AS
+SELECT p AS pop, bins, bins * (1 + (random() * 40)::int) AS n
+FROM (SELECT p, 2 + (random() * 7)::int AS bins FROM generate_series(1, 30) p) x;
+CREATE TEMP TABLE distinct_cust AS
+SELECT pop, bins, i AS id,
+       timestamptz '2025-01-01' + row_number() OVER (PARTITION BY pop ORDER BY random()) * interval '1 hour' AS ts,
+       row_number() OVER (PARTITION BY pop ORDER BY random()) AS f,
+       row_number() OVER (PARTITION BY pop ORDER BY random()) * 0.01 AS m
+FROM distinct_pops, generate_series(1, n) i;
+SELECT set_eq(
+  $$SELECT pop, id, rfm_score(ts, f, m, bins) OVER (PARTITION BY pop) FROM distinct_cust$$,
+  $$SELECT pop, id, rfm(ntile(bins) OVER (PARTITION BY pop ORDER BY ts)::int,
+                        ntile(bins) OVER (PARTITION BY pop ORDER BY f)::int,
+                        ntile(bins) OVER (PARTITION BY pop ORDER BY m)::int, bins) FROM distinct_cust$$,
+  'equals NTILE(bins) when values are distinct and n is a multiple of bins');
+
+-- Big populations: the model leaves exact mode, and merging the models of
+-- any split gives the model of the whole.
+CREATE TEMP TABLE bigpop AS
+SELECT i AS id, (random() * 4)::int AS part,
+       timestamptz '2024-01-01' + random() * interval '400 days' AS ts,
+       (random() * 50)::int AS f, round((exp(random() * 12))::numeric, 2) AS m
+FROM generate_series(1, 40000) i;
+CREATE TEMP TABLE whole AS SELECT rfm_model(ts, f, m) AS model FROM bigpop;
+SELECT ok(NOT rfm_is_exact(model) AND rfm_population(model) = 40000, 'a 40,000-customer model is bounded (not exact)')
+FROM whole;
+SELECT is((SELECT rfm_model_merge(rfm_model_merge(a.model, b.model), rfm_model_merge(c.model, d.model))::text
+           FROM (SELECT rfm_model(ts, f, m) AS model FROM bigpop WHERE part = 0) a,
+                (SELECT rfm_model(ts, f, m) AS model FROM bigpop WHERE part = 1) b,
+                (SELECT rfm_model(ts, f, m) AS model FROM bigpop WHERE part = 2) c,
+                (SELECT rfm_model(ts, f, m) AS model FROM bigpop WHERE part IN (3, 4)) d),
+          (SELECT model::text FROM whole), 'merged parts equal the whole model');
+SELECT is((SELECT rfm_model(ts, f, m ORDER BY m DESC, id)::text FROM bigpop),
+          (SELECT model::text FROM whole), 'the model does not depend on row order');
+SELECT is((SELECT model::text::rfm_model::text FROM whole), (SELECT model::text FROM whole),
+          'a bounded model round-trips through text');
+SELECT is((SELECT count(*) FROM models WHERE model::text::rfm_model::text <> model::text), 0::bigint,
+          'exact models round-trip through text');
+-- bounded: scores differ from the window only near cut points
+SELECT cmp_ok((SELECT count(*) FILTER (WHERE rfm_score((SELECT model FROM whole), ts, f, m) <> s)::float8 / count(*)
+               FROM (SELECT *, rfm_score(ts, f, m) OVER () AS s FROM bigpop) x),
+              '<', 0.01::float8, 'bounded model: fewer than 1% of scores differ from the exact window');
+
+-- Every rfm value of every bins round-trips through text and orders like
+-- (r, f, m, bins); the default map names every one of them.
+CREATE TEMP TABLE all_rfm AS
+SELECT rfm(r, f, m, b) AS v, r, f, m, b
+FROM generate_series(2, 9) b, generate_series(1, 9) r, generate_series(1, 9) f, generate_series(1, 9) m
+WHERE r <= b AND f <= b AND m <= b;
+SELECT is((SELECT count(*) FROM all_rfm WHERE v::text::rfm <> v OR rfm_segment(v) IS NULL), 0::bigint,
+          'all 2,024 rfm values round-trip through text and have a default segment');
+SELECT is((SELECT count(*) FROM (SELECT v, row_number() OVER (ORDER BY v) a, row_number() OVER (ORDER BY r, f, m, b) b
+                                 FROM all_rfm) x WHERE a <> b), 0::bigint, 'rfm orders by r, f, m, then bins');
+
+SELECT * FROM finish();
+ROLLBACK;
