@@ -708,13 +708,17 @@ clv_fit(const ClvData *state)
 		}
 	}
 	best_f = clv_minimize(f, k, best, d->entries, d->nentries, total, &gnorm);
-	for (j = 0; j < k; j++)
+	if (!isfinite(best_f) || gnorm > 1e-5 || fabs(best[0]) > 25.0 || fabs(best[1]) > 25.0 ||
+		fabs(best[2]) > 25.0 || (k == 4 && fabs(best[3]) > 25.0))
 	{
-		if (!isfinite(best_f) || fabs(best[j]) > 25.0 || gnorm > 1e-5)
-			clv_degenerate(kind == CLV_KIND_BGNBD ? "BG/NBD fit did not converge" :
+		/* name the parameter that ran furthest */
+		for (i = j = 0; i < k; i++)
+			if (fabs(best[i]) > fabs(best[j]))
+				j = i;
+		clv_degenerate(kind == CLV_KIND_BGNBD ? "BG/NBD fit did not converge" :
 						   "Gamma-Gamma fit did not converge",
-						   psprintf("The likelihood keeps increasing as %s tends to %s (gradient %g).",
-									clv_param_names[kind][j], best[j] > 0 ? "infinity" : "zero", gnorm),
+						   psprintf("The likelihood keeps increasing as %s tends to %s.",
+									clv_param_names[kind][j], best[j] > 0 ? "infinity" : "zero"),
 						   kind == CLV_KIND_BGNBD ?
 						   "The data do not identify the model: check the inputs, or fit on more customers with repeat purchases." :
 						   "The spends do not vary enough between customers to fit Gamma-Gamma; check that monetary is each customer's mean spend.");

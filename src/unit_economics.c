@@ -9,7 +9,8 @@
  * back bit for bit.  Numeric values are converted once per row (through
  * their text form, in the per-row memory context); the state itself is
  * updated in place.  Ratios are computed at read time with numeric
- * division; a ratio whose denominator is zero is NULL.
+ * division (trailing zeros trimmed); a ratio whose denominator is zero is
+ * NULL.
  */
 #include "journey.h"
 #include "unit_economics.h"
@@ -574,7 +575,7 @@ num_div(Datum a, bool anull, Datum b, bool bnull, bool *isnull)
 		return (Datum) 0;
 	}
 	*isnull = false;
-	return DirectFunctionCall2(numeric_div, a, b);
+	return DirectFunctionCall1(numeric_trim_scale, DirectFunctionCall2(numeric_div, a, b));
 }
 
 static Datum
@@ -704,7 +705,7 @@ unit_economics_report(PG_FUNCTION_ARGS)
 	unit_margin = num_div(margin, false, purchases, false, &payback_n);
 	payback_n = payback_n || cac_n ||
 		DatumGetInt32(DirectFunctionCall2(numeric_cmp, unit_margin, num_int(0))) <= 0;
-	payback = payback_n ? (Datum) 0 : DirectFunctionCall2(numeric_div, cac, unit_margin);
+	payback = payback_n ? (Datum) 0 : num_div(cac, false, unit_margin, false, &payback_n);
 
 #define ROW(nm, v, isn) do { rows[n].name = (nm); rows[n].value = (v); rows[n].isnull = (isn); n++; } while (0)
 	ROW("ua", ua, false);
