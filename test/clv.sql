@@ -145,7 +145,7 @@ $$, 'CLV without discount is value times expected purchases; discounting lowers 
 
 -- 8. Gamma-Gamma: simulated spends, likelihood checked against the reference
 CREATE TEMP TABLE gsim AS
-SELECT i, x, (SELECT avg(pg_temp.rgamma(6, 1 / nu)) FROM generate_series(1, x)) AS m
+SELECT i, x, (SELECT avg(pg_temp.rgamma(6, 1 / nu) + 0 * g) FROM generate_series(1, x) g) AS m
 FROM (SELECT i, 1 + (i % 6) AS x, pg_temp.rgamma(4, 1.0 / 15) AS nu FROM generate_series(1, 1500) i) s;
 CREATE TEMP TABLE gfit AS SELECT gamma_gamma_fit(x, m) AS g FROM gsim;
 CREATE TEMP TABLE gp AS SELECT name, value FROM gfit, clv_params(g);
@@ -188,12 +188,15 @@ SELECT is_empty($$
   UNION ALL (SELECT * FROM ref EXCEPT SELECT * FROM mine)
 $$, 'clv_inputs matches the plain-SQL definition');
 
--- 10. bounded state: 40,000 customers with continuous recency and age
+-- 10. bounded state: 36,000 customers with continuous recency and age
 -- exceed 32,768 distinct tuples, so a grid is used; it does not depend on
 -- how the rows are split
 CREATE TEMP TABLE big AS
-SELECT i, x, CASE WHEN x = 0 THEN 0 ELSE tx END AS tx, tt
-FROM (SELECT i, (i % 5) AS x, random() * 30 AS tx, 30 + random() * 10 AS tt FROM generate_series(1, 40000) i) s;
+SELECT i, c.x, c.tx, tt
+FROM (SELECT i, pg_temp.rgamma(0.5, 1.0 / 4) AS lambda,
+             pg_temp.rgamma(0.8, 1) AS ga, pg_temp.rgamma(2.5, 1) AS gb, 26 + random() * 26 AS tt
+      FROM generate_series(1, 36000) i) s,
+     LATERAL pg_temp.bgnbd_customer(lambda, ga / (ga + gb), tt) c;
 CREATE TEMP TABLE bigfit AS SELECT bgnbd_fit(x, tx, tt) AS m FROM big;
 SELECT ok((SELECT value > 0 AND value < 1 FROM bigfit, clv_params(m) WHERE name = 'grid'),
           'more than 32,768 distinct tuples: the fit reports its grid (a power of two below one period)');
