@@ -40,7 +40,7 @@ cd_model=$(psql -X -At -c "SELECT bgnbd_fit(x, t_x, t) || ' ' || gamma_gamma_fit
 customers=$(awk "BEGIN {printf \"%d\", 1000000 * $SCALE}")
 journey_log "simulating $customers customers from known parameters"
 sim_start=$(date +%s)
-psql -X -q <<SQL
+psql -X -q -v ON_ERROR_STOP=1 <<SQL
 CREATE FUNCTION rgamma(shape float8, scale float8) RETURNS float8 LANGUAGE plpgsql AS \$\$
 DECLARE d float8; c float8; z float8; v float8; u float8; boost float8 := 1;
 BEGIN
@@ -68,12 +68,12 @@ BEGIN
     EXIT WHEN random() < p;
   END LOOP;
 END \$\$;
-SELECT setseed(0.2026);
+SELECT setseed(0.2026) \g /dev/null
 CREATE TABLE sim AS
 SELECT i, c.x, c.tx, tt,
        CASE WHEN c.x > 0 THEN (SELECT avg(rgamma(6, 1 / nu) + 0 * g) FROM generate_series(1, c.x) g) END AS m
 FROM (SELECT i, rgamma(0.5, 1.0 / 4) AS lambda, rgamma(0.8, 1) AS ga, rgamma(2.5, 1) AS gb,
-             rgamma(4, 1.0 / 15) AS nu, (182 + (i * 7919) % 183) / 7.0 AS tt
+             rgamma(4, 1.0 / 15) AS nu, (182 + (i::bigint * 7919) % 183) / 7.0 AS tt
       FROM generate_series(1, $customers) i) s,
      LATERAL bgnbd_customer(lambda, ga / (ga + gb), tt) c;
 VACUUM ANALYZE sim;
@@ -87,14 +87,18 @@ state_bytes=$(psql -X -At -c "SELECT pg_column_size(bgnbd_data(x, tx, tt)) FROM 
 distinct=$(psql -X -At -c "SELECT count(*) FROM (SELECT DISTINCT x, tx, tt FROM sim) d")
 
 # the reported log-likelihood against a plain-SQL BG/NBD likelihood at the
-# fitted parameters (integer x: the gamma ratios are products)
+# fitted parameters (integer x: the gamma ratios are products), on the
+# grid cells' centres when the fit used a grid
 ll_check=$(psql -X -At <<'SQL'
 WITH m AS (SELECT bgnbd_fit(x, tx, tt) AS m FROM sim),
 p AS (SELECT max(value) FILTER (WHERE name = 'r') r, max(value) FILTER (WHERE name = 'alpha') al,
              max(value) FILTER (WHERE name = 'a') a, max(value) FILTER (WHERE name = 'b') b,
              max(value) FILTER (WHERE name = 'log_likelihood') ll, max(value) FILTER (WHERE name = 'grid') grid
       FROM m, clv_params(m)),
-g AS (SELECT x, tx, tt, count(*) AS n FROM sim GROUP BY 1, 2, 3)
+-- on a grid the fit sees each (t_x, T) at the centre of its cell
+g AS (SELECT x, CASE WHEN p.grid IS NULL OR x = 0 THEN tx ELSE (floor(tx / p.grid) + 0.5) * p.grid END AS tx,
+             CASE WHEN p.grid IS NULL THEN tt ELSE (floor(tt / p.grid) + 0.5) * p.grid END AS tt, count(*) AS n
+      FROM sim, p GROUP BY 1, 2, 3)
 SELECT round(p.ll::numeric, 2) || ' ' || round(sum(g.n * (
          (SELECT coalesce(sum(ln(p.r + k) + ln(p.b + k) - ln(p.a + p.b + k)), 0) FROM generate_series(0, g.x - 1) k)
          + p.r * ln(p.al)
