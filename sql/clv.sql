@@ -32,6 +32,15 @@ SELECT count(*) AS customers,
        count(*) FILTER (WHERE round(i.monetary, 2) = s.zbar) AS same_zbar
 FROM cdnow_inputs i JOIN cdnow_summary s USING (customer_id);
 
+-- with timestamp without time zone there is no daylight-saving hour: the
+-- same dates give the same days in any zone
+SET timezone = 'America/New_York';
+SELECT (clv_inputs(day::timestamp, amount, '1997-09-30', '1 day')).*
+FROM cdnow_transactions WHERE sample_id = 1;
+SELECT (clv_inputs(day::timestamptz, amount, '1997-09-30', '1 day')).*
+FROM cdnow_transactions WHERE sample_id = 1;
+SET timezone = 'UTC';
+
 -- periods are anchored on the first purchase: with 7-day periods, two
 -- purchases 6 days apart are one purchase (amounts summed), 7 days apart two
 SELECT (clv_inputs(ts, amount, '2024-03-01', '7 days')).*

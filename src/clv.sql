@@ -28,6 +28,22 @@ CREATE AGGREGATE clv_inputs(ts timestamptz, amount numeric, observation_end time
 );
 COMMENT ON AGGREGATE clv_inputs(timestamptz, numeric, timestamptz, interval) IS 'one customer''s (frequency, recency, t, monetary), periods anchored on the first purchase';
 
+-- The same for timestamp without time zone (e.g. dates): no daylight-saving
+-- hour, so a '1 day' period is a calendar day.
+CREATE FUNCTION clv_inputs_add(internal, timestamp, numeric, timestamp, interval) RETURNS internal
+    AS 'MODULE_PATHNAME', 'clv_inputs_add' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE clv_inputs(ts timestamp, amount numeric, observation_end timestamp, period interval) (
+    SFUNC = clv_inputs_add,
+    STYPE = internal,
+    FINALFUNC = clv_inputs_final,
+    FINALFUNC_MODIFY = SHAREABLE,
+    COMBINEFUNC = clv_inputs_combine,
+    SERIALFUNC = clv_inputs_serialize,
+    DESERIALFUNC = clv_inputs_deserialize,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE clv_inputs(timestamp, numeric, timestamp, interval) IS 'one customer''s (frequency, recency, t, monetary), periods anchored on the first purchase';
+
 -- The fitted model.
 CREATE TYPE clv_model;
 CREATE FUNCTION clv_model_in(cstring) RETURNS clv_model
