@@ -18,6 +18,13 @@
 
 #define JDEC_MAX_SCALE 20
 
+/* numeric helpers exported from PostgreSQL 14 on */
+#if PG_VERSION_NUM < 140000
+#include "utils/builtins.h"
+#define int64_to_numeric(v) DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(v)))
+#define numeric_is_inf(n) false
+#endif
+
 typedef struct JDecimal
 {
 	int64		hi;
