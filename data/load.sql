@@ -32,7 +32,7 @@ CREATE TABLE retail_invoices (invoice_no text PRIMARY KEY, customer_id int, invo
 -- first_report (the "value" moment), use, purchase.
 CREATE TABLE customers (id int PRIMARY KEY, signed_up_at timestamptz NOT NULL, channel text NOT NULL, plan text NOT NULL);
 CREATE TABLE events (customer_id int NOT NULL, ts timestamptz NOT NULL, name text NOT NULL);
-SELECT setseed(0.20261123);
+SELECT setseed(0.20261123) \g /dev/null
 INSERT INTO customers
 SELECT i,
        timestamptz '2026-01-05 00:00+00' + (i - 1) * interval '59 minutes' + random() * interval '50 minutes',

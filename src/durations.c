@@ -288,7 +288,7 @@ durations_validate(const Durations *d, const char *origin)
 	else if (d->nbuckets > 0 && (d->offset < 0 || durations_hi_index(d) > durations_max_index))
 		problem = "bucket index out of range";
 	else if (d->count <= 0)
-		problem = "a durations value holds at least one value";
+		problem = "n is not positive (a durations value holds at least one value)";
 	else if (d->zero_count < 0 || d->zero_count > d->count)
 		problem = "zero count out of range";
 	else if (d->min_usec < 0 || d->min_usec > d->max_usec)
@@ -322,9 +322,10 @@ durations_validate(const Durations *d, const char *origin)
 	}
 	if (problem != NULL)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				(errcode(strcmp(origin, "text") == 0 ? ERRCODE_INVALID_TEXT_REPRESENTATION
+						 : ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid %s value for type durations", origin),
-				 errdetail("%s.", problem)));
+				 errdetail("The value is inconsistent: %s.", problem)));
 }
 
 /*
@@ -770,23 +771,37 @@ durations_quantile_usec(const Durations *d, double q)
 	return d->max_usec;			/* not reached on a valid value */
 }
 
+static void
+durations_null_argument(const char *function, const char *argument)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			 errmsg("%s: %s must not be NULL", function, argument)));
+}
+
+/* A NULL summary gives NULL; a NULL fraction is an error. */
 PG_FUNCTION_INFO_V1(durations_quantile);
 Datum
 durations_quantile(PG_FUNCTION_ARGS)
 {
-	Durations  *d = PG_GETARG_DURATIONS_P(0);
+	Durations  *d;
 
+	if (PG_ARGISNULL(1))
+		durations_null_argument("quantile", "the fraction");
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	d = PG_GETARG_DURATIONS_P(0);
 	durations_init_constants();
 	PG_RETURN_INTERVAL_P(journey_usec_to_interval(durations_quantile_usec(d, PG_GETARG_FLOAT8(1))));
 }
 
-/* Several quantiles at once; a NULL fraction gives a NULL element. */
+/* Several quantiles at once; a NULL array or element is an error. */
 PG_FUNCTION_INFO_V1(durations_quantiles);
 Datum
 durations_quantiles(PG_FUNCTION_ARGS)
 {
-	Durations  *d = PG_GETARG_DURATIONS_P(0);
-	ArrayType  *fractions = PG_GETARG_ARRAYTYPE_P(1);
+	Durations  *d;
+	ArrayType  *fractions;
 	Datum	   *values;
 	bool	   *nulls;
 	int			n;
@@ -794,6 +809,12 @@ durations_quantiles(PG_FUNCTION_ARGS)
 	int			dims[1];
 	int			lbs[1] = {1};
 
+	if (PG_ARGISNULL(1))
+		durations_null_argument("quantiles", "the array of fractions");
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	d = PG_GETARG_DURATIONS_P(0);
+	fractions = PG_GETARG_ARRAYTYPE_P(1);
 	durations_init_constants();
 	if (ARR_NDIM(fractions) > 1)
 		ereport(ERROR,
@@ -803,9 +824,10 @@ durations_quantiles(PG_FUNCTION_ARGS)
 					  &values, &nulls, &n);
 	for (i = 0; i < n; i++)
 	{
-		if (!nulls[i])
-			values[i] = IntervalPGetDatum(journey_usec_to_interval(
-											durations_quantile_usec(d, DatumGetFloat8(values[i]))));
+		if (nulls[i])
+			durations_null_argument("quantiles", "a fraction");
+		values[i] = IntervalPGetDatum(journey_usec_to_interval(
+										durations_quantile_usec(d, DatumGetFloat8(values[i]))));
 	}
 	dims[0] = n;
 	if (n == 0)
@@ -826,12 +848,19 @@ PG_FUNCTION_INFO_V1(durations_histogram);
 Datum
 durations_histogram(PG_FUNCTION_ARGS)
 {
-	Durations  *d = PG_GETARG_DURATIONS_P(0);
-	int32		nbins = PG_GETARG_INT32(1);
+	Durations  *d;
+	int32		nbins;
 	int64	   *bin_counts;
 	int128		range;
 	int			i;
 
+	if (PG_ARGISNULL(1))
+		durations_null_argument("histogram", "the number of bins");
+	nbins = PG_GETARG_INT32(1);
+	journey_init_srf(fcinfo);
+	if (PG_ARGISNULL(0))
+		return (Datum) 0;		/* no values, no rows */
+	d = PG_GETARG_DURATIONS_P(0);
 	durations_init_constants();
 	if (nbins < 1 || nbins > DURATIONS_MAX_HISTOGRAM_BINS)
 		ereport(ERROR,
@@ -840,7 +869,6 @@ durations_histogram(PG_FUNCTION_ARGS)
 	range = (int128) d->max_usec - d->min_usec;
 	if (range < nbins)
 		nbins = Max((int) range, 1);	/* no bin narrower than a microsecond */
-	journey_init_srf(fcinfo);
 	bin_counts = palloc0(sizeof(int64) * nbins);
 	bin_counts[0] += d->zero_count;
 	for (i = 0; i < d->nbuckets; i++)

@@ -46,10 +46,12 @@ CREATE AGGREGATE rollup(durations) (
 );
 COMMENT ON AGGREGATE rollup(durations) IS 'merge durations values, e.g. days into weeks';
 
-CREATE FUNCTION quantile(durations, double precision) RETURNS interval
-    AS 'MODULE_PATHNAME', 'durations_quantile' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION quantiles(durations, double precision[]) RETURNS interval[]
-    AS 'MODULE_PATHNAME', 'durations_quantiles' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+-- Not strict: a NULL fraction or bins count is an error, a NULL summary
+-- (no values) gives NULL / no rows.
+CREATE FUNCTION quantile(durations, fraction double precision) RETURNS interval
+    AS 'MODULE_PATHNAME', 'durations_quantile' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION quantiles(durations, fractions double precision[]) RETURNS interval[]
+    AS 'MODULE_PATHNAME', 'durations_quantiles' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION mean(durations) RETURNS interval
     AS 'MODULE_PATHNAME', 'durations_mean' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION num_vals(durations) RETURNS bigint
@@ -61,4 +63,4 @@ CREATE FUNCTION max_val(durations) RETURNS interval
 CREATE FUNCTION histogram(durations, bins integer,
                           OUT lower interval, OUT upper interval, OUT count bigint)
     RETURNS SETOF record
-    AS 'MODULE_PATHNAME', 'durations_histogram' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 20;
+    AS 'MODULE_PATHNAME', 'durations_histogram' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 20;
