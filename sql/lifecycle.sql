@@ -6,6 +6,8 @@
 --   dormant         last use in (2026-01-30 00:00, 2026-02-22 00:00]
 --   churned         last use at or before 2026-01-30 00:00
 SET timezone = 'UTC';
+SET datestyle = 'ISO, YMD';
+SET intervalstyle = postgres;
 
 CREATE TABLE lc_cases (customer int, ts timestamptz, is_act boolean, is_use boolean);
 INSERT INTO lc_cases VALUES
@@ -132,6 +134,8 @@ SET max_parallel_workers_per_gather = 0;
 SELECT lifecycle_status(ts, is_act, is_use, '2026-02-01', '14 days', '45 days') AS serial FROM lc_events;
 RESET ALL;
 SET timezone = 'UTC';
+SET datestyle = 'ISO, YMD';
+SET intervalstyle = postgres;
 
 -- The same stages from plain SQL, following the definitions step by step
 -- (the reference the benchmark also checks against).

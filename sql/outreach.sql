@@ -7,6 +7,8 @@
 -- candidate keys not yet in the queue, and ON CONFLICT DO NOTHING inserts
 -- precisely those.
 SET timezone = 'UTC';
+SET datestyle = 'ISO, YMD';
+SET intervalstyle = postgres;
 
 -- Events placed relative to t0 (the start of this test), days apart, so
 -- the stages are the same whenever the job runs during the test.
@@ -85,6 +87,8 @@ FROM cron.job j JOIN cron.job_run_details d USING (jobid) WHERE j.jobname LIKE '
 SELECT cron.unschedule(jobname) FROM cron.job WHERE jobname LIKE 'journey_outreach_%' ORDER BY jobname;
 \c contrib_regression
 SET timezone = 'UTC';
+SET datestyle = 'ISO, YMD';
+SET intervalstyle = postgres;
 
 -- Exactly one row per milestone; reached_at is relative to t0.
 SELECT customer_id, milestone, reached_at - t0 AS reached_at_from_t0
