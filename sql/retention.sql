@@ -1,0 +1,196 @@
+-- retention(VARIADIC boolean[]): ClickHouse's contract.  r[1] = 1 when some
+-- row of the group met condition 1; r[i] = 1 when r[1] = 1 and some row
+-- (not necessarily the same one) met condition i.
+SET timezone = 'UTC';
+SET datestyle = 'ISO, YMD';
+SET intervalstyle = postgres;
+
+-- ClickHouse's documentation example: 5 users on day 1, 10 on day 2, 15 on day 3.
+CREATE TABLE retention_test (date date, uid int);
+INSERT INTO retention_test SELECT '2020-01-01', g FROM generate_series(0, 4) g;
+INSERT INTO retention_test SELECT '2020-01-02', g FROM generate_series(0, 9) g;
+INSERT INTO retention_test SELECT '2020-01-03', g FROM generate_series(0, 14) g;
+SELECT uid, retention(date = '2020-01-01', date = '2020-01-02', date = '2020-01-03') AS r
+FROM retention_test GROUP BY uid ORDER BY uid;
+-- ... and the funnel of the docs: sum(r[1]), sum(r[2]), sum(r[3])
+SELECT sum(r[1]) AS r1, sum(r[2]) AS r2, sum(r[3]) AS r3
+FROM (SELECT retention(date = '2020-01-01', date = '2020-01-02', date = '2020-01-03') AS r
+      FROM retention_test GROUP BY uid) t;
+
+-- Corner cases.
+SELECT retention(c) AS one_condition FROM (VALUES (false), (true)) v(c);
+SELECT retention(a, b) AS first_never_met FROM (VALUES (false, true), (false, true)) v(a, b);
+SELECT retention(a, b, c) AS one_row_meets_all FROM (VALUES (true, true, true)) v(a, b, c);
+SELECT retention(a, b, c) AS null_is_false FROM (VALUES (true, NULL::boolean, false), (NULL, NULL, true)) v(a, b, c);
+SELECT retention(VARIADIC c) AS null_array_row_ignored
+FROM (VALUES (ARRAY[true, false]), (NULL), (ARRAY[false, true])) v(c);
+SELECT retention(VARIADIC c) AS only_null_arrays FROM (VALUES (NULL::boolean[])) v(c);
+SELECT retention(c) AS no_rows FROM (VALUES (true)) v(c) WHERE false;
+SELECT retention(VARIADIC array_fill(true, ARRAY[32])) AS thirty_two;
+-- errors: no condition, more than 32, a 2-D array, counts that differ between rows
+SELECT retention(VARIADIC '{}'::boolean[]);
+SELECT retention(VARIADIC array_fill(true, ARRAY[33]));
+SELECT retention(VARIADIC '{{true},{false}}'::boolean[]);
+SELECT retention(VARIADIC c) FROM (VALUES (ARRAY[true, false]), (ARRAY[true])) v(c);
+-- the final function checks a state it is handed directly
+SELECT retention_final(-1);
+
+-- active_periods(ts, is_active, origin, period, periods): bit k (leftmost
+-- = 0) is set when an active row falls in [origin + k*period, origin + (k+1)*period).
+SELECT active_periods(ts, true, '2026-01-01', '7 days', 4) AS bits, 'origin itself is period 0' AS why
+FROM (VALUES (timestamptz '2026-01-01')) v(ts)
+UNION ALL
+SELECT active_periods(ts, true, '2026-01-01', '7 days', 4), 'origin + 7 days starts period 1'
+FROM (VALUES (timestamptz '2026-01-08')) v(ts)
+UNION ALL
+SELECT active_periods(ts, true, '2026-01-01', '7 days', 4), 'last microsecond of period 3'
+FROM (VALUES (timestamptz '2026-01-28 23:59:59.999999')) v(ts)
+UNION ALL
+SELECT active_periods(ts, true, '2026-01-01', '7 days', 4), 'before origin and after the last period: ignored'
+FROM (VALUES (timestamptz '2025-12-31 23:59:59.999999'), ('2026-01-29')) v(ts)
+UNION ALL
+SELECT active_periods(ts, a, '2026-01-01', '7 days', 4), 'NULL ts, NULL or false is_active: ignored'
+FROM (VALUES (NULL::timestamptz, true), ('2026-01-02', NULL), ('2026-01-09', false), ('infinity', true)) v(ts, a)
+UNION ALL
+SELECT active_periods(ts, true, '2026-01-01', '1 day', 10), 'several rows, any order'
+FROM (VALUES (timestamptz '2026-01-09 12:00'), ('2026-01-01 06:00'), ('2026-01-03'), ('2026-01-01 07:00')) v(ts);
+-- errors
+SELECT active_periods(now(), true, '2026-01-01', '0', 4);
+SELECT active_periods(now(), true, '2026-01-01', '-7 days', 4);
+SELECT active_periods(now(), true, '2026-01-01', '7 days', 0);
+SELECT active_periods(now(), true, '2026-01-01', '7 days', 10001);
+SELECT active_periods(now(), true, NULL, '7 days', 4);
+SELECT active_periods(now(), true, '-infinity', '7 days', 4);
+SELECT active_periods(ts, true, '2026-01-01', '7 days', n) FROM (VALUES (now(), 4), (now(), 5)) v(ts, n);
+
+-- period_lifecycle(active, first_seen, origin, period): PostHog's statuses
+-- for periods 1..n-1 (period 0 only tells whether period 1 follows activity).
+-- Bits 0101101: inactive, active (first seen here), inactive, active, active, inactive, active.
+SELECT * FROM period_lifecycle(B'0101101', '2026-01-09', '2026-01-01', '1 week');
+-- first seen in period 0 (the look-back): active in period 1 is "returning"
+SELECT * FROM period_lifecycle(B'11', '2026-01-02', '2026-01-01', '1 week');
+-- created earlier but first active now: "resurrecting", as in PostHog
+SELECT * FROM period_lifecycle(B'001', '2026-01-02', '2026-01-01', '1 week');
+-- NULL first_seen: never new; NULL bits: no rows
+SELECT * FROM period_lifecycle(B'01', NULL, '2026-01-01', '1 week');
+SELECT count(*) FROM period_lifecycle(NULL, '2026-01-02', '2026-01-01', '1 week');
+SELECT * FROM period_lifecycle(B'01', NULL, '2026-01-01', NULL);
+
+-- cohort_retention: text form customers=N active=A0,A1,...
+SELECT 'customers=3 active=3,1,0'::cohort_retention;
+SELECT 'customers=0 active=0'::cohort_retention;
+SELECT c::cohort_retention::text = c AS round_trip
+FROM (VALUES ('customers=9223372036854775807 active=9223372036854775807,0')) v(c);
+-- bad input catalogue
+SELECT ''::cohort_retention;
+SELECT 'customers=3'::cohort_retention;
+SELECT 'customers=3 active='::cohort_retention;
+SELECT 'customers=3 active=1,'::cohort_retention;
+SELECT 'customers=3 active=1,,2'::cohort_retention;
+SELECT 'customers=3 active=4'::cohort_retention;
+SELECT 'customers=-3 active=1'::cohort_retention;
+SELECT 'customers=3 active=-1'::cohort_retention;
+SELECT 'customers=3  active=1'::cohort_retention;
+SELECT 'customers=3 active=1 '::cohort_retention;
+SELECT 'customers=9223372036854775808 active=1'::cohort_retention;
+SELECT 'Customers=3 active=1'::cohort_retention;
+DO $$
+DECLARE detail text;
+BEGIN
+  PERFORM ('customers=1 active=' || repeat('0,', 10000) || '0')::cohort_retention;
+EXCEPTION WHEN invalid_text_representation THEN
+  GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+  RAISE NOTICE '10001 periods rejected: %', detail;
+END $$;
+
+-- Binary form: version, flags, periods (int4), customers (int8), the
+-- active counts (int8 each).  Round trip, then hostile bytes through
+-- cohort_retention_recv (test_recv is defined in sql/setup.sql).
+SELECT cohort_retention_send('customers=5 active=5,2,1');
+SELECT test_recv('cohort_retention', cohort_retention_send(r)) = r::text AS binary_round_trip
+FROM (VALUES ('customers=5 active=5,2,1'::cohort_retention), ('customers=0 active=0,0'),
+             ('customers=9223372036854775807 active=1')) v(r);
+\set SHOW_CONTEXT never
+SELECT test_recv('cohort_retention', '\x01');                                        -- truncated
+SELECT test_recv('cohort_retention', '\x02000000000100000000000000010000000000000001'); -- version 2
+SELECT test_recv('cohort_retention', '\x01000000000000000000000000010000000000000001'); -- 0 periods
+SELECT test_recv('cohort_retention', '\x010000000002000000000000000100000000000000010000'); -- short
+SELECT test_recv('cohort_retention', '\x01000000000100000000000000010000000000000002'); -- active > customers
+SELECT test_recv('cohort_retention', '\x0100000000010000000000000001ffffffffffffffff'); -- negative
+
+\set SHOW_CONTEXT errors
+
+-- A cohort retention matrix: customers who signed up in a week are a
+-- cohort; period k is days [7k, 7k+7) after each customer's own signup.
+CREATE TABLE rt_customers (id int, signed_up_at timestamptz);
+CREATE TABLE rt_events (customer_id int, ts timestamptz);
+INSERT INTO rt_customers VALUES
+  (1, '2026-01-05 10:00'), (2, '2026-01-06 12:00'), (3, '2026-01-07 09:00'), (4, '2026-01-08 08:00'),
+  (5, '2026-01-12 10:00'), (6, '2026-01-13 11:00');
+INSERT INTO rt_events VALUES
+  (1, '2026-01-05 10:05'), (1, '2026-01-13 10:00'), (1, '2026-01-20 09:00'),  -- periods 0, 1, 2
+  (2, '2026-01-06 12:30'), (2, '2026-01-20 11:59'),                           -- 0, 1 (13 d 23 h 59 m)
+  (3, '2026-01-07 09:10'),                                                     -- 0
+  (4, '2026-01-22 08:00'),                                                     -- 2 (exactly 14 days)
+  (5, '2026-01-12 10:01'), (5, '2026-01-19 10:00'),                           -- 0, 1 (exactly 7 days)
+  (5, '2026-01-11 10:00');                                                     -- before signup: ignored
+-- customer 6 has no events: the LEFT JOIN gives them one row with a NULL
+-- ts, so they get an all-zero bit string and count in their cohort.
+CREATE TEMP TABLE rt_cohorts AS
+SELECT date_trunc('week', signed_up_at) AS cohort, retention_agg(bits) AS r
+FROM (SELECT c.id, c.signed_up_at, active_periods(e.ts, true, c.signed_up_at, '7 days', 3) AS bits
+      FROM rt_customers c LEFT JOIN rt_events e ON e.customer_id = c.id
+      GROUP BY c.id, c.signed_up_at) per_customer
+GROUP BY 1;
+SELECT cohort, r FROM rt_cohorts ORDER BY cohort;
+SELECT cohort, m.* FROM rt_cohorts, retention_matrix(r) m ORDER BY cohort, period;
+SELECT cohort, cohort_size(r),
+       round(retention_share(r, 0)::numeric, 2) AS p0, round(retention_share(r, 1)::numeric, 2) AS p1,
+       round(retention_share(r, 2)::numeric, 2) AS p2, retention_share(r, 3) AS past_the_end
+FROM rt_cohorts ORDER BY cohort;
+SELECT rollup(r) AS all_cohorts FROM rt_cohorts;
+SELECT retention_agg(b) FROM (VALUES (B'10'), (B'101')) v(b);
+SELECT rollup(r) FROM (VALUES ('customers=1 active=1'::cohort_retention), ('customers=1 active=1,0')) v(r);
+SELECT retention_share('customers=0 active=0', 0) AS empty_cohort;
+
+-- Forced parallel plans give the same answers as serial ones.
+CREATE TABLE rt_big AS
+SELECT u AS uid, timestamptz '2026-01-01' + ((u * 7919 + i * 104729) % (60 * 24)) * interval '1 hour' AS ts
+FROM generate_series(1, 4000) u, generate_series(1, 12) i WHERE (u + i) % 5 <> 0;
+ANALYZE rt_big;
+CREATE TEMP TABLE rt_serial AS
+SELECT uid, retention(ts < '2026-01-08', ts >= '2026-01-08' AND ts < '2026-01-15', ts >= '2026-02-01') AS r,
+       active_periods(ts, true, '2026-01-01', '7 days', 9) AS bits
+FROM rt_big GROUP BY uid;
+SELECT rollup(x) AS serial_total FROM (SELECT retention_agg(bits) AS x FROM rt_serial) s;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET force_parallel_mode = on;
+SET enable_hashagg = off;
+EXPLAIN (COSTS OFF)
+SELECT uid, retention(ts < '2026-01-08', ts >= '2026-02-01'), active_periods(ts, true, '2026-01-01', '7 days', 9)
+FROM rt_big GROUP BY uid;
+SELECT count(*) AS differences FROM (
+  (SELECT uid, retention(ts < '2026-01-08', ts >= '2026-01-08' AND ts < '2026-01-15', ts >= '2026-02-01'),
+          active_periods(ts, true, '2026-01-01', '7 days', 9)
+   FROM rt_big GROUP BY uid EXCEPT SELECT * FROM rt_serial)
+  UNION ALL
+  (SELECT * FROM rt_serial
+   EXCEPT SELECT uid, retention(ts < '2026-01-08', ts >= '2026-01-08' AND ts < '2026-01-15', ts >= '2026-02-01'),
+                 active_periods(ts, true, '2026-01-01', '7 days', 9)
+          FROM rt_big GROUP BY uid)) d;
+-- ungrouped: every partial state goes through the combine functions
+EXPLAIN (COSTS OFF)
+SELECT retention(ts < '2026-01-08', ts >= '2026-02-01'), active_periods(ts, true, '2026-01-01', '7 days', 9) FROM rt_big;
+SELECT retention(ts < '2026-01-08', ts >= '2026-01-08' AND ts < '2026-01-15', ts >= '2026-03-01') AS r,
+       active_periods(ts, true, '2026-01-01', '7 days', 9) AS bits FROM rt_big;
+-- retention_agg over a regular table of bit strings, in parallel
+CREATE TABLE rt_bits AS SELECT * FROM rt_serial;
+ANALYZE rt_bits;
+EXPLAIN (COSTS OFF) SELECT retention_agg(bits) FROM rt_bits;
+SELECT retention_agg(bits) AS parallel_total FROM rt_bits;
+RESET ALL;
+
+DROP TABLE retention_test, rt_customers, rt_events, rt_big, rt_bits;

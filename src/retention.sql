@@ -1,0 +1,88 @@
+-- retention: ClickHouse's retention(), per-period activity, cohort
+-- retention and PostHog-style period lifecycle (src/retention.c)
+
+-- retention(VARIADIC boolean[]): the state is an int8 (conditions seen in
+-- bits 0..31, their number in bits 32..39), so no serialization is needed.
+CREATE FUNCTION retention_transfn(bigint, boolean[]) RETURNS bigint
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION retention_combine(bigint, bigint) RETURNS bigint
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION retention_final(bigint) RETURNS integer[]
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE retention(VARIADIC conds boolean[]) (
+    SFUNC = retention_transfn, STYPE = bigint, FINALFUNC = retention_final,
+    COMBINEFUNC = retention_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE retention(boolean[])
+    IS 'ClickHouse retention(): r[1] = condition 1 met by some row; r[i] = r[1] and condition i met by some row';
+
+-- active_periods: per customer, one bit per period (leftmost = period 0).
+-- The state is the bit string; the combine function ORs partial states.
+CREATE FUNCTION active_periods_transfn(bit varying, timestamptz, boolean, timestamptz, interval, integer)
+    RETURNS bit varying AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION active_periods_combine(bit varying, bit varying) RETURNS bit varying
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE AGGREGATE active_periods(ts timestamptz, is_active boolean, origin timestamptz,
+                                period interval, periods integer) (
+    SFUNC = active_periods_transfn, STYPE = bit varying,
+    COMBINEFUNC = active_periods_combine, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE active_periods(timestamptz, boolean, timestamptz, interval, integer)
+    IS 'bit k set when an active row falls in [origin + k*period, origin + (k+1)*period)';
+
+CREATE FUNCTION period_lifecycle(active bit varying, first_seen timestamptz, origin timestamptz,
+                                 period interval, OUT period_start timestamptz, OUT status text)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 10;
+COMMENT ON FUNCTION period_lifecycle(bit varying, timestamptz, timestamptz, interval)
+    IS 'per period 1..n-1 of active_periods(): new, returning, resurrecting or dormant, as PostHog''s lifecycle chart';
+
+-- cohort_retention: customers of a cohort and how many were active per period.
+CREATE TYPE cohort_retention;
+CREATE FUNCTION cohort_retention_in(cstring) RETURNS cohort_retention
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION cohort_retention_out(cohort_retention) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION cohort_retention_recv(internal) RETURNS cohort_retention
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION cohort_retention_send(cohort_retention) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE cohort_retention (
+    INPUT = cohort_retention_in,
+    OUTPUT = cohort_retention_out,
+    RECEIVE = cohort_retention_recv,
+    SEND = cohort_retention_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE cohort_retention IS 'customers of a cohort and how many of them were active in each period';
+
+CREATE FUNCTION cohort_retention_add(cohort_retention, bit varying) RETURNS cohort_retention
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION cohort_retention_merge(cohort_retention, cohort_retention) RETURNS cohort_retention
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE AGGREGATE retention_agg(active bit varying) (
+    SFUNC = cohort_retention_add, STYPE = cohort_retention,
+    COMBINEFUNC = cohort_retention_merge, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE retention_agg(bit varying)
+    IS 'count customers, and customers active per period, from active_periods() bit strings';
+CREATE AGGREGATE rollup(cohort_retention) (
+    SFUNC = cohort_retention_merge, STYPE = cohort_retention,
+    COMBINEFUNC = cohort_retention_merge, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE rollup(cohort_retention) IS 'merge cohort_retention values, e.g. cohorts into a total';
+
+CREATE FUNCTION retention_matrix(cohort_retention, OUT period integer, OUT customers bigint,
+                                 OUT active bigint, OUT share double precision)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'cohort_retention_matrix' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 12;
+COMMENT ON FUNCTION retention_matrix(cohort_retention)
+    IS 'one row per period: customers, customers active in it, and their share';
+CREATE FUNCTION retention_share(cohort_retention, period integer) RETURNS double precision
+    AS 'MODULE_PATHNAME', 'cohort_retention_share' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION retention_share(cohort_retention, integer)
+    IS 'share of the cohort active in the period (0-based); NULL past the last period or for an empty cohort';
+CREATE FUNCTION cohort_size(cohort_retention) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'cohort_retention_customers' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
