@@ -22,15 +22,6 @@ export PGDATABASE=postgres
 psql -X -q -c 'CREATE EXTENSION IF NOT EXISTS journey'
 journey_load_sample_data
 
-best_ms() {
-	local q=$1 best= t i
-	for i in 1 2 3; do
-		t=$(psql -X -At -c "EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF) $q" | sed -n 's/^Execution Time: \([0-9.]*\) ms$/\1/p')
-		if [ -z "$best" ] || awk "BEGIN {exit !($t < $best)}"; then best=$t; fi
-	done
-	echo "$best"
-}
-
 journey_log "CDNOW"
 cd_inputs=$(best_ms "SELECT sample_id, clv_inputs(day::timestamp AT TIME ZONE 'UTC', amount, '1997-09-30 00:00+00', '1 day') FROM cdnow_transactions GROUP BY sample_id")
 cd_bgnbd=$(best_ms "SELECT bgnbd_fit(x, t_x, t) FROM cdnow_summary")

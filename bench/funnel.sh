@@ -42,15 +42,6 @@ ORDER BY random();
 VACUUM ANALYZE events;
 SQL
 
-best_ms() {
-	local q=$1 best= t i
-	for i in 1 2 3; do
-		t=$(psql -X -At -c "EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF) $q" | sed -n 's/^Execution Time: \([0-9.]*\) ms$/\1/p')
-		if [ -z "$best" ] || awk "BEGIN {exit !($t < $best)}"; then best=$t; fi
-	done
-	echo "$best"
-}
-
 floor_q="SELECT customer_id, count(*), max(ts) FROM events GROUP BY customer_id"
 ours_q="SELECT customer_id, funnel_step(ts, '7 days', kind = 0, kind = 1, kind = 2, kind = 3) FROM events GROUP BY customer_id"
 # Default mode, one event per row: level k is reached iff some step-1 event

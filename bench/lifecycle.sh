@@ -34,15 +34,6 @@ ORDER BY random();
 VACUUM ANALYZE events;
 SQL
 
-best_ms() {
-	local q=$1 best= t i
-	for i in 1 2 3; do
-		t=$(psql -X -At -c "EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF) $q" | sed -n 's/^Execution Time: \([0-9.]*\) ms$/\1/p')
-		if [ -z "$best" ] || awk "BEGIN {exit !($t < $best)}"; then best=$t; fi
-	done
-	echo "$best"
-}
-
 floor_q="SELECT customer_id, count(*), max(ts) FROM events GROUP BY customer_id"
 ours_q="SELECT customer_id, lifecycle_stage(ts, kind = 0, kind = 1, '2026-03-15', '14 days', '45 days') FROM events GROUP BY customer_id"
 plain_q="WITH a AS (SELECT customer_id, min(ts) FILTER (WHERE kind = 0 AND ts <= '2026-03-15') AS act

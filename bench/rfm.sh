@@ -35,15 +35,6 @@ FROM (SELECT id, (1 + floor(-ln(1 - random()) * 3))::bigint AS invoices
 VACUUM ANALYZE customers;
 SQL
 
-best_ms() {
-	local q=$1 best= t i
-	for i in 1 2 3; do
-		t=$(psql -X -At -c "EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF) $q" | sed -n 's/^Execution Time: \([0-9.]*\) ms$/\1/p')
-		if [ -z "$best" ] || awk "BEGIN {exit !($t < $best)}"; then best=$t; fi
-	done
-	echo "$best"
-}
-
 floor_q="SELECT id, last_purchase, invoices, revenue FROM customers"
 ours_q="SELECT id, rfm_score(last_purchase, invoices, revenue) OVER () FROM customers"
 ntile_q="SELECT id, ntile(5) OVER (ORDER BY last_purchase) AS r, ntile(5) OVER (ORDER BY invoices) AS f,

@@ -36,15 +36,6 @@ FROM generate_series(1, $customers * 10);
 VACUUM ANALYZE events, waits;
 SQL
 
-best_ms() {
-	local q=$1 best= t i
-	for i in 1 2 3; do
-		t=$(psql -X -At -c "EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF) $q" | sed -n 's/^Execution Time: \([0-9.]*\) ms$/\1/p')
-		if [ -z "$best" ] || awk "BEGIN {exit !($t < $best)}"; then best=$t; fi
-	done
-	echo "$best"
-}
-
 floor_q="SELECT customer_id, count(*), max(ts) FROM events GROUP BY customer_id"
 ours_q="SELECT customer_id, time_to_first_value(ts, kind = 0, kind = 1) FROM events GROUP BY customer_id"
 plain_q="WITH s AS (SELECT customer_id, min(ts) AS first_start FROM events WHERE kind = 0 GROUP BY customer_id)

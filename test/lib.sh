@@ -153,3 +153,14 @@ journey_setup() {
 journey_load_sample_data() {
 	(cd "$JOURNEY_ROOT" && psql -X -q -v ON_ERROR_STOP=1 -f data/load.sql)
 }
+
+# For bench/*.sh: the best of three EXPLAIN ANALYZE execution times of a
+# query, in ms (the plan runs fully, no rows go to the client).
+best_ms() {
+	local q=$1 best= t i
+	for i in 1 2 3; do
+		t=$(psql -X -At -c "EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF) $q" | sed -n 's/^Execution Time: \([0-9.]*\) ms$/\1/p')
+		if [ -z "$best" ] || awk "BEGIN {exit !($t < $best)}"; then best=$t; fi
+	done
+	echo "$best"
+}
