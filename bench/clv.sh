@@ -14,12 +14,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../test/lib.sh"
 SCALE=${SCALE:-1}
-JOURNEY_PGCONF="shared_buffers = '1GB'
-work_mem = '256MB'
-max_parallel_workers_per_gather = 2
-jit = off" journey_setup
-export PGDATABASE=postgres
-psql -X -q -c 'CREATE EXTENSION IF NOT EXISTS journey'
+journey_bench_setup 1GB 256MB
 journey_load_sample_data
 
 journey_log "CDNOW"

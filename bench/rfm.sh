@@ -13,12 +13,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../test/lib.sh"
 SCALE=${SCALE:-1}
-JOURNEY_PGCONF="shared_buffers = '1GB'
-work_mem = '512MB'
-max_parallel_workers_per_gather = 2
-jit = off" journey_setup
-export PGDATABASE=postgres
-psql -X -q -c 'CREATE EXTENSION IF NOT EXISTS journey'
+journey_bench_setup 1GB 512MB
 
 customers=$(awk "BEGIN {printf \"%d\", 1000000 * $SCALE}")
 journey_log "generating $customers customers"

@@ -11,12 +11,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../test/lib.sh"
 SCALE=${SCALE:-1}
-JOURNEY_PGCONF="shared_buffers = '2GB'
-work_mem = '1GB'
-max_parallel_workers_per_gather = 2
-jit = off" journey_setup
-export PGDATABASE=postgres
-psql -X -q -c 'CREATE EXTENSION IF NOT EXISTS journey'
+journey_bench_setup 2GB 1GB
 
 customers=$(awk "BEGIN {printf \"%d\", 1000000 * $SCALE}")
 journey_log "generating $((customers * 10)) events over $customers customers"

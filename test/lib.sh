@@ -154,6 +154,18 @@ journey_load_sample_data() {
 	(cd "$JOURNEY_ROOT" && psql -X -q -v ON_ERROR_STOP=1 -f data/load.sql)
 }
 
+# For bench/*.sh: journey_setup with the given shared_buffers and work_mem
+# (big aggregates must not spill), two parallel workers, no JIT, and the
+# extension created in database postgres, which psql then uses.
+journey_bench_setup() {
+	JOURNEY_PGCONF="shared_buffers = '$1'
+work_mem = '$2'
+max_parallel_workers_per_gather = 2
+jit = off" journey_setup
+	export PGDATABASE=postgres
+	psql -X -q -c 'CREATE EXTENSION IF NOT EXISTS journey'
+}
+
 # For bench/*.sh: the best of three EXPLAIN ANALYZE execution times of a
 # query, in ms (the plan runs fully, no rows go to the client).
 best_ms() {
