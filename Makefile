@@ -13,8 +13,10 @@ SQL_PARTS  = $(wildcard src/header.sql src/durations.sql src/ttfv.sql \
                         src/funnel.sql src/rfm.sql src/unit_economics.sql \
                         src/clv.sql src/lifecycle.sql src/retention.sql \
                         src/outreach.sql)
+# The current version's install script is built; older versions' install
+# scripts (frozen as released) and the upgrade scripts are kept in git.
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
-DATA       = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*--*.sql))
+DATA       = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 
 # pg_regress: sql/NAME.sql against expected/NAME.out, `setup` first.
 REGRESS      = setup $(filter-out setup,$(sort $(basename $(notdir $(wildcard sql/*.sql)))))
@@ -22,7 +24,7 @@ REGRESS_OPTS = --inputdir=. --load-extension=journey
 EXTRA_CLEAN  = results regression.diffs regression.out
 
 PG_CPPFLAGS = -Isrc
-PG_CFLAGS   = -Wextra -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers
+PG_CFLAGS   = -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

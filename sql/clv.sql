@@ -209,7 +209,7 @@ SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
-SET force_parallel_mode = on;
+\i test/force_parallel_on.psql
 EXPLAIN (COSTS OFF) SELECT bgnbd_fit(x, t_x, t) FROM cdnow_summary;
 SELECT bgnbd_fit(x, t_x, t)::text = (SELECT bgnbd FROM cdnow_serial) AS same_bgnbd FROM cdnow_summary;
 EXPLAIN (COSTS OFF) SELECT gamma_gamma_fit(x, zbar) FROM cdnow_summary;

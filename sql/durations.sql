@@ -164,7 +164,7 @@ SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
-SET force_parallel_mode = on;
+\i test/force_parallel_on.psql
 EXPLAIN (COSTS OFF) SELECT k, duration_agg(d) FROM waits GROUP BY k;
 SELECT count(*) AS groups_differing FROM (
   (SELECT k, duration_agg(d)::text FROM waits GROUP BY k) EXCEPT (SELECT * FROM serial_result)) x;
@@ -177,4 +177,4 @@ RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
-RESET force_parallel_mode;
+\i test/force_parallel_off.psql

@@ -215,7 +215,8 @@ CREATE TABLE fpar_paths AS
 SELECT customer_id, funnel_path(ts, '3 days', name = 'signup', name = 'activate', name = 'report', name = 'purchase') AS p
 FROM fpar GROUP BY customer_id;
 SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
-SET max_parallel_workers_per_gather = 2; SET force_parallel_mode = on;
+SET max_parallel_workers_per_gather = 2;
+\i test/force_parallel_on.psql
 EXPLAIN (COSTS OFF)
 SELECT customer_id, funnel_step(ts, '3 days', name = 'signup', name = 'activate', name = 'report', name = 'purchase')
 FROM fpar GROUP BY customer_id;
@@ -231,7 +232,8 @@ EXPLAIN (COSTS OFF) SELECT funnel(p) FROM fpar_paths;
 SELECT funnel(p)::text AS parallel_funnel INTO TEMP par_f FROM fpar_paths;
 SELECT funnel(lvl, 4)::text AS parallel_levels INTO TEMP par_l FROM fpar_serial;
 RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
-RESET max_parallel_workers_per_gather; RESET force_parallel_mode;
+RESET max_parallel_workers_per_gather;
+\i test/force_parallel_off.psql
 SET max_parallel_workers_per_gather = 0;
 SELECT (SELECT parallel_funnel FROM par_f) = (SELECT funnel(p)::text FROM fpar_paths) AS funnel_same,
        (SELECT parallel_levels FROM par_l) = (SELECT funnel(lvl, 4)::text FROM fpar_serial) AS levels_same;

@@ -108,7 +108,7 @@ SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
-SET force_parallel_mode = on;
+\i test/force_parallel_on.psql
 SET enable_hashagg = off;
 EXPLAIN (COSTS OFF)
 SELECT customer, lifecycle_stage(ts, is_act, is_use, '2026-02-01', '14 days', '45 days')
@@ -129,7 +129,7 @@ SELECT count(*) AS differences FROM (
 EXPLAIN (COSTS OFF)
 SELECT lifecycle_status(ts, is_act, is_use, '2026-02-01', '14 days', '45 days') FROM lc_events;
 SELECT lifecycle_status(ts, is_act, is_use, '2026-02-01', '14 days', '45 days') AS parallel FROM lc_events;
-RESET force_parallel_mode;
+\i test/force_parallel_off.psql
 SET max_parallel_workers_per_gather = 0;
 SELECT lifecycle_status(ts, is_act, is_use, '2026-02-01', '14 days', '45 days') AS serial FROM lc_events;
 RESET ALL;

@@ -167,7 +167,7 @@ SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
-SET force_parallel_mode = on;
+\i test/force_parallel_on.psql
 SET enable_hashagg = off;
 EXPLAIN (COSTS OFF)
 SELECT uid, retention(ts < '2026-01-08', ts >= '2026-02-01'), active_periods(ts, true, '2026-01-01', '7 days', 9)

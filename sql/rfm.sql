@@ -254,12 +254,14 @@ FROM generate_series(1, 60000::bigint) i;
 ANALYZE rfm_population;
 CREATE TEMP TABLE serial_model AS SELECT rfm_model(last_purchase, orders, revenue) AS m FROM rfm_population;
 SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
-SET max_parallel_workers_per_gather = 2; SET force_parallel_mode = on;
+SET max_parallel_workers_per_gather = 2;
+\i test/force_parallel_on.psql
 EXPLAIN (COSTS OFF) SELECT rfm_model(last_purchase, orders, revenue) FROM rfm_population;
 SELECT (SELECT m::text FROM serial_model) = (SELECT rfm_model(last_purchase, orders, revenue)::text FROM rfm_population)
        AS parallel_equals_serial;
 RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
-RESET max_parallel_workers_per_gather; RESET force_parallel_mode;
+RESET max_parallel_workers_per_gather;
+\i test/force_parallel_off.psql
 -- 50,000 distinct purchase minutes and 100,000 possible revenues are more
 -- than the 4,096 exact values a dimension keeps: recency now compares
 -- at 2^shift microseconds, revenue at 2^(shift-52) relative precision,

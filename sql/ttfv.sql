@@ -90,7 +90,7 @@ SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
-SET force_parallel_mode = on;
+\i test/force_parallel_on.psql
 SET enable_hashagg = off;
 -- grouped: partial states per worker, serialized, combined at the leader
 EXPLAIN (COSTS OFF)
@@ -111,5 +111,5 @@ RESET parallel_setup_cost;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
-RESET force_parallel_mode;
+\i test/force_parallel_off.psql
 RESET enable_hashagg;

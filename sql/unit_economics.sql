@@ -102,7 +102,7 @@ SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
-SET force_parallel_mode = on;
+\i test/force_parallel_on.psql
 EXPLAIN (COSTS OFF)
 SELECT unit_economics(revenue, cost, purchases, acquisition_cost), ltv_per_unit(revenue, cost, purchases, acquisition_cost)
 FROM retail_units;

@@ -106,6 +106,55 @@ journey_recv_done(StringInfo buf, const char *type_name)
 				 errdetail("The value has %d bytes left over.", buf->len - buf->cursor)));
 }
 
+int
+journey_origin_errcode(JourneyOrigin origin)
+{
+	switch (origin)
+	{
+		case JOURNEY_FROM_TEXT:
+			return ERRCODE_INVALID_TEXT_REPRESENTATION;
+		case JOURNEY_FROM_BINARY:
+			return ERRCODE_INVALID_BINARY_REPRESENTATION;
+		case JOURNEY_FROM_STATE:
+			break;
+	}
+	return ERRCODE_DATA_CORRUPTED;
+}
+
+int
+journey_origin_errmsg(JourneyOrigin origin, const char *type_name)
+{
+	switch (origin)
+	{
+		case JOURNEY_FROM_TEXT:
+			return errmsg("invalid input syntax for type %s", type_name);
+		case JOURNEY_FROM_BINARY:
+			return errmsg("invalid binary value for type %s", type_name);
+		case JOURNEY_FROM_STATE:
+			break;
+	}
+	return errmsg("corrupted aggregate state of type %s", type_name);
+}
+
+void
+journey_bytea_reader(StringInfo buf, const bytea *bytes)
+{
+	buf->data = (char *) VARDATA_ANY(bytes);
+	buf->len = VARSIZE_ANY_EXHDR(bytes);
+	buf->maxlen = buf->len;
+	buf->cursor = 0;
+}
+
+struct varlena *
+journey_writable_arg(FunctionCallInfo fcinfo, int argno)
+{
+	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
+
+	if (AggCheckCallContext(fcinfo, NULL))
+		return pg_detoast_datum(raw);
+	return pg_detoast_datum_copy(raw);
+}
+
 #if PG_VERSION_NUM < 150000
 void
 journey_init_srf(FunctionCallInfo fcinfo)

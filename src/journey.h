@@ -8,6 +8,8 @@
 
 #include "postgres.h"
 
+#include "compat.h"
+
 #include "datatype/timestamp.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
@@ -43,6 +45,54 @@ extern int32 journey_recv_int32(StringInfo buf, const char *type_name);
 extern int journey_recv_uint8(StringInfo buf, const char *type_name);
 extern double journey_recv_float8(StringInfo buf, const char *type_name);
 extern void journey_recv_done(StringInfo buf, const char *type_name);
+
+/*
+ * Where a value being checked came from.  A malformed value gets the
+ * SQLSTATE of its origin: 22P02 from text input, 22P03 from binary input
+ * (recv), XX001 (data corrupted) from an internal aggregate state handed to
+ * a deserialize function.
+ */
+typedef enum JourneyOrigin
+{
+	JOURNEY_FROM_TEXT,
+	JOURNEY_FROM_BINARY,
+	JOURNEY_FROM_STATE
+} JourneyOrigin;
+
+/*
+ * Helpers for journey_invalid_value: the SQLSTATE of an origin, and the
+ * errmsg "invalid input syntax for type T" / "invalid binary value for
+ * type T" / "corrupted aggregate state of type T".
+ */
+extern int	journey_origin_errcode(JourneyOrigin origin);
+extern int	journey_origin_errmsg(JourneyOrigin origin, const char *type_name);
+
+/*
+ * Reject a value of type type_name that failed a check: one call for text
+ * input, recv and deserialize alike, so each gets the right SQLSTATE.  The
+ * arguments after type_name are errdetail's (a full sentence), e.g.
+ *   journey_invalid_value(origin, "funnel", "Step %d has %lld customers.", k, n);
+ */
+#define journey_invalid_value(origin, type_name, ...) \
+	ereport(ERROR, \
+			(errcode(journey_origin_errcode(origin)), \
+			 journey_origin_errmsg((origin), (type_name)), \
+			 errdetail(__VA_ARGS__)))
+
+/*
+ * A StringInfo that reads the bytes of a bytea in place (no copy), for
+ * deserialize functions; read it with the journey_recv_* functions.
+ */
+extern void journey_bytea_reader(StringInfo buf, const bytea *bytes);
+
+/*
+ * The varlena argument argno, detoasted and safe to modify: the argument
+ * itself when called as an aggregate (argument 0 is then the transition
+ * state, owned by the aggregate context), a private copy otherwise.  Use it
+ * for the state argument of transition, combine and merge functions that
+ * update their state in place.
+ */
+extern struct varlena *journey_writable_arg(FunctionCallInfo fcinfo, int argno);
 
 /*
  * Set up a set-returning function that materializes its rows into
