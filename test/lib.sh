@@ -17,6 +17,9 @@
 #                    (lets several checkouts build and test side by side)
 #   JOURNEY_PGCONF   extra postgresql.conf lines (the benchmarks use it)
 #   JOURNEY_KEEP     keep the cluster running after the script ends (debug)
+#   JOURNEY_NO_PACKAGES  install no Debian packages (a PostgreSQL built from
+#                    source, test/majors.sh); pg_cron is preloaded only
+#                    where PG_CONFIG's library directory has it
 
 JOURNEY_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PG_MAJOR=${PG_MAJOR:-15}
@@ -25,6 +28,7 @@ PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/$PG_MAJOR/bin/pg_config}
 journey_log() { printf '\033[1mjourney:\033[0m %s\n' "$*" >&2; }
 
 journey_need_packages() {
+	[ -n "${JOURNEY_NO_PACKAGES:-}" ] && return 0
 	local pkgs=(make gcc "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR"
 		"postgresql-$PG_MAJOR-pgtap" "postgresql-$PG_MAJOR-cron"
 		libtap-parser-sourcehandler-pgtap-perl)
@@ -104,6 +108,12 @@ journey_start_cluster() {
 	mkdir -p "$JOURNEY_CLUSTER/socket"
 	[ "$(id -u)" -eq 0 ] && chown -R postgres:postgres "$JOURNEY_CLUSTER"
 	PGPORT=$(journey_free_port)
+	local cron_conf=
+	if [ -e "$("$PG_CONFIG" --pkglibdir)/pg_cron.so" ]; then
+		cron_conf="shared_preload_libraries = 'pg_cron'
+cron.database_name = 'postgres'
+cron.use_background_workers = on"
+	fi
 	journey_as_owner "$PGBIN/initdb" -D "$JOURNEY_CLUSTER/data" -U postgres -A trust \
 		-E UTF8 --locale=C --no-sync >"$JOURNEY_CLUSTER/initdb.log" 2>&1 ||
 		{ cat "$JOURNEY_CLUSTER/initdb.log" >&2; return 1; }
@@ -115,10 +125,9 @@ journey_start_cluster() {
 		synchronous_commit = off
 		full_page_writes = off
 		timezone = 'UTC'
-		shared_preload_libraries = 'pg_cron'
-		cron.database_name = 'postgres'
-		cron.use_background_workers = on
+		log_error_verbosity = verbose
 		max_worker_processes = 32
+		$cron_conf
 		${JOURNEY_PGCONF:-}
 	EOF
 	trap journey_stop_cluster EXIT
