@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # `make test`: install what is missing, build and install journey, start a
-# throwaway cluster, run pg_regress (sql/ -> expected/) and the pgTAP suite
-# (test/*.sql via pg_prove), stop the cluster.  Exits non-zero on any
-# failure; the last line counts the tests: "N passed, N failed".
+# throwaway cluster, run pg_regress (sql/ -> expected/), the pgTAP suite
+# (test/*.sql via pg_prove: upgrade.sql and stored_values.sql among them),
+# the dump/restore and COPY round trips (test/dump_restore.sh), then scan
+# the server log for internal errors (SQLSTATE class XX, e.g. XX000: a
+# user-reachable error without a proper code), stop the cluster.  Exits
+# non-zero on any failure; the last line counts the tests: "N passed, N
+# failed".
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$JOURNEY_ROOT"
@@ -40,11 +44,47 @@ if [ "$status" -ne 0 ] && [ "$tap_failed" -eq 0 ]; then
 	tap_failed=$(grep -cE '(Dubious|No plan found|Bad plan)' "$JOURNEY_CLUSTER/tap.log" || true)
 fi
 
+journey_log "pg_dump / pg_restore and COPY round trips: test/dump_restore.sh"
+dump_status=0
+bash test/dump_restore.sh >"$JOURNEY_CLUSTER/dump_restore.log" 2>&1 || dump_status=1
+cat "$JOURNEY_CLUSTER/dump_restore.log"
+dump_passed=$(grep -cE '^ok [0-9]+' "$JOURNEY_CLUSTER/dump_restore.log" || true)
+dump_failed=$(grep -E '^not ok [0-9]+' "$JOURNEY_CLUSTER/dump_restore.log" | grep -vc '# TODO' || true)
+dump_todo=$(grep -cE '^not ok [0-9]+ .*# TODO' "$JOURNEY_CLUSTER/dump_restore.log" || true)
+if [ "$dump_status" -ne 0 ]; then
+	status=1
+	[ "$dump_failed" -eq 0 ] && dump_failed=1   # died before its tests
+fi
+
+# Every error any test raised is in the server log with its SQLSTATE
+# (log_error_verbosity = verbose, see lib.sh): none may be of class XX
+# (XX000 internal_error is what elog(ERROR) gives: a user-reachable error
+# needs an ERRCODE).  Errors caught inside a test (pgTAP's throws_ok, the
+# try() helpers) are not logged: those tests print "ERROR <sqlstate>:".
+journey_log "internal errors (SQLSTATE class XX) raised by the tests"
+xx_lines=$( { grep -E -A2 '(ERROR|FATAL|PANIC):  XX[0-9A-Z]{3}:' "$JOURNEY_CLUSTER/server.log" || true
+	grep -hE 'ERROR XX[0-9A-Z]{3}:' "$JOURNEY_CLUSTER/tap.log" "$JOURNEY_CLUSTER/dump_restore.log" || true; } | head -n 60)
+scan_errors=$(grep -cE '(ERROR|FATAL|PANIC):  [0-9A-Z]{5}:' "$JOURNEY_CLUSTER/server.log" || true)
+if [ -z "$xx_lines" ] && [ "$scan_errors" -gt 0 ]; then
+	scan_passed=1 scan_failed=0
+	echo "ok - no internal error (XX class) among the $scan_errors errors the tests raised"
+else
+	scan_passed=0 scan_failed=1 status=1
+	if [ "$scan_errors" -eq 0 ]; then
+		echo "not ok - the server log shows no SQLSTATE: is log_error_verbosity = verbose set?"
+	else
+		echo "not ok - internal errors (XX class) raised by the tests:"
+		printf '%s\n' "$xx_lines" | sed 's/^/#   /'
+	fi
+fi
+
 echo
-echo "pg_regress: $regress_passed passed, $regress_failed failed"
-echo "pgTAP:      $tap_passed passed, $tap_failed failed"
-if [ "$status" -ne 0 ] && [ $((regress_failed + tap_failed)) -eq 0 ]; then
+echo "pg_regress:   $regress_passed passed, $regress_failed failed"
+echo "pgTAP:        $tap_passed passed, $tap_failed failed"
+echo "dump/restore: $dump_passed passed, $dump_failed failed ($dump_todo known failures, # TODO)"
+echo "XX scan:      $scan_passed passed, $scan_failed failed"
+if [ "$status" -ne 0 ] && [ $((regress_failed + tap_failed + dump_failed + scan_failed)) -eq 0 ]; then
 	regress_failed=1   # something failed that the counts did not catch
 fi
-echo "$((regress_passed + tap_passed)) passed, $((regress_failed + tap_failed)) failed"
+echo "$((regress_passed + tap_passed + dump_passed + scan_passed)) passed, $((regress_failed + tap_failed + dump_failed + scan_failed)) failed"
 exit "$status"
