@@ -6,7 +6,8 @@
 #
 # MAJOR is 13..17; SOURCE is that major's PostgreSQL source: an unpacked
 # tree, a tarball (.tar.gz/.tar.bz2/.tar.xz), or GITDIR@REF (a git directory
-# and a tag or commit of postgres/postgres).  PostgreSQL is configured
+# and a tag or commit of postgres/postgres; ignored when PG_PREFIX already
+# holds that major).  PostgreSQL is configured
 # without readline, ICU and zlib, built and installed into PG_PREFIX
 # (default /tmp/pgMAJOR; kept, so a second run skips the build).  journey
 # is built from a copy of this checkout (the checkout's own objects stay
@@ -23,8 +24,10 @@
 #               -o Dir::State::Lists=DIR update
 #       apt-get ... source --download-only postgresql-13
 #     gives postgresql-13_13.x.orig.tar.bz2 (a release tarball: SOURCE).
-#   - A clone of postgres/postgres: GITDIR@REL_17_2 (or any commit); a git
-#     checkout needs bison and flex (apt-get install bison flex).
+#   - A clone of postgres/postgres: GITDIR@REL_17_2 (or any commit, e.g. the
+#     "Stamp 17beta2." commit of master where a clone has no release tags);
+#     a git checkout needs bison and flex (apt-get install bison flex).
+# Example: bash test/majors.sh 13 /tmp/src/postgresql-13_13.16.orig.tar.bz2
 set -euo pipefail
 
 major=${1:?usage: test/majors.sh MAJOR SOURCE}
