@@ -111,7 +111,9 @@ SELECT is((SELECT count(*) FROM modes), 24::bigint, '24 valid option combination
 SELECT setseed(0.4242);
 CREATE TEMP TABLE sets AS
 SELECT g, 1 + floor(random() * 4)::int AS nsteps,
-       (ARRAY[0, 1, 2, 3])[1 + floor(random() * 4)::int] * interval '1 hour' AS win
+       -- a window of 1 microsecond: steps must share step 1's hour (a zero
+       -- window is an error)
+       (ARRAY[interval '1 microsecond', '1 hour', '2 hours', '3 hours'])[1 + floor(random() * 4)::int] AS win
 FROM generate_series(1, 2500) g;
 CREATE TEMP TABLE rows AS
 SELECT s.g, timestamptz '2026-03-01 00:00+00' + floor(random() * 6) * interval '1 hour' AS ts,
