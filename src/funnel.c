@@ -59,7 +59,7 @@ static const char *const funnel_mode_names[] = {
  * Parse a comma-separated list of windowFunnel options; unknown, repeated
  * or contradictory options are errors naming the option.
  */
-static int
+int
 funnel_parse_modes(text *mode)
 {
 	char	   *s = text_to_cstring(mode);
@@ -302,7 +302,7 @@ funnel_sort(FunnelState *state)
  * sends when its interval type lost the value (JDBC's PGInterval parses
  * "1 week" as zero), so it is an error rather than a funnel of ties.
  */
-static int64
+int64
 funnel_window_usec(Interval *window)
 {
 	int64		usec = journey_interval_to_usec(window, "the funnel window");

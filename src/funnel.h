@@ -84,6 +84,19 @@ extern int	funnel_search(const FunnelEntry *entries, int n, int64 window_us,
  */
 
 /*
+ * The mode argument of funnel_step/funnel_path ('' or a comma-separated
+ * list of option names) as FUNNEL_* flags; unknown, repeated or
+ * contradictory options are an error (22023) naming the option.
+ */
+extern int	funnel_parse_modes(text *mode);
+
+/*
+ * A funnel window in microseconds; an error (22023) unless positive, with
+ * a hint about clients that send a lost interval as zero.
+ */
+extern int64 funnel_window_usec(Interval *window);
+
+/*
  * The mode flags as their canonical text, e.g. "strict_order,allow_reentry",
  * or "default" for none (the form funnel and funnel_path values print).
  */
