@@ -10,7 +10,8 @@ OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 # The install script is assembled from one SQL part per capability, in
 # dependency order (a part may use the types of the parts before it).
 SQL_PARTS  = $(wildcard src/header.sql src/durations.sql src/ttfv.sql \
-                        src/funnel.sql src/rfm.sql src/unit_economics.sql \
+                        src/funnel.sql) src/funnel_overloads.sql \
+             $(wildcard src/rfm.sql src/unit_economics.sql \
                         src/clv.sql src/lifecycle.sql src/retention.sql \
                         src/outreach.sql)
 # The current version's install script is built; older versions' install
@@ -21,7 +22,7 @@ DATA       = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 # pg_regress: sql/NAME.sql against expected/NAME.out, `setup` first.
 REGRESS      = setup $(filter-out setup,$(sort $(basename $(notdir $(wildcard sql/*.sql)))))
 REGRESS_OPTS = --inputdir=. --load-extension=journey
-EXTRA_CLEAN  = results regression.diffs regression.out
+EXTRA_CLEAN  = results regression.diffs regression.out src/funnel_overloads.sql
 
 PG_CPPFLAGS = -Isrc
 PG_CFLAGS   = -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
@@ -34,6 +35,10 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control
 	{ echo '-- journey $(EXTVERSION) install script, assembled by make from src/*.sql'; \
 	  printf '%s\n' '\echo Use "CREATE EXTENSION journey" to load this file. \quit'; \
 	  for part in $(SQL_PARTS); do printf '\n-- %s\n' "$$part"; cat "$$part"; done; } > $@
+
+# Generated part: funnel_step/funnel_path overloads with 1-8 separate steps.
+src/funnel_overloads.sql: src/funnel_overloads.sh
+	sh $< > $@.tmp && mv $@.tmp $@
 
 .PHONY: test demo bench
 test:

@@ -11,6 +11,10 @@
 -- ttfv
 
 -- funnel
+-- No SQL object changes: the funnel_step/funnel_path overloads are now
+-- generated (src/funnel_overloads.sh) but identical; the funnel and
+-- funnel_path format version 2 (window and mode) and the positive-window
+-- check are in the shared library, which reads version 1 values.
 
 -- rfm
 

@@ -2,7 +2,8 @@
 # Benchmark: funnel_step (ClickHouse windowFunnel) per customer, 4 steps,
 # 7-day window, against the GROUP BY floor and the best plain-SQL query
 # with the same default-mode levels; then funnel_path + funnel over the
-# same data, and a 50-step funnel.
+# same data, a 50-step funnel, and one customer with many step-1 events
+# (the path search's cost).
 #
 #   bash bench/funnel.sh             10M events over 1M customers
 #   SCALE=0.1 bash bench/funnel.sh   1M events over 100k customers
@@ -80,6 +81,17 @@ printf '%-66s %10.0f %8s\n' "plain SQL: greedy earliest-step self-joins (same le
 printf '%-66s %10.0f %8s\n' "journey: funnel(funnel_path(...)) per customer, rolled up" "$path_ms" "$(ratio "$path_ms" "$floor_ms")"
 printf '%-66s %10.0f %8s\n' "journey: funnel_step with 50 steps" "$ours50_ms" "$(ratio "$ours50_ms" "$floor_ms")"
 printf '%-66s %19sx\n' "funnel_step speed-up over plain SQL" "$(ratio "$plain_ms" "$ours_ms")"
+
+# One customer with n step-1 events over two days, step 2 once at the end
+# (1-day window): the path search tries every start of the first day.
+# It is O(n log n) (0.1.0 was quadratic here); funnel_step is the yardstick.
+printf '\n%-66s %10s %10s\n' "one customer, n step-1 events in the window" "path ms" "step ms"
+for n in 20000 40000 80000; do
+	rows="SELECT i, timestamptz '2026-01-01' + i * (interval '2 days' / $n) AS ts FROM generate_series(1, $n) i"
+	p_ms=$(best_ms "SELECT funnel_path(ts, '1 day', i < $n, i = $n) FROM ($rows) s")
+	s_ms=$(best_ms "SELECT funnel_step(ts, '1 day', i < $n, i = $n) FROM ($rows) s")
+	printf '%-66s %10.0f %10.0f\n' "n = $n" "$p_ms" "$s_ms"
+done
 
 # ---------------------------------------------------------------- ClickHouse
 if [ "$CLICKHOUSE" = 1 ] && ! command -v clickhouse-server >/dev/null; then

@@ -43,3 +43,20 @@ SELECT fp.customer_id, c.channel, c.plan, date_trunc('minute', reached_at(fp.p, 
 FROM funnel_paths fp JOIN customers c ON c.id = fp.customer_id
 WHERE steps(fp.p) = 2
 ORDER BY reached_at(fp.p, 2) DESC LIMIT 8;
+
+\echo 'Each path and funnel carries its window and mode: purchases within 1 day and within 7 days'
+CREATE TEMP TABLE funnel_by_window AS
+SELECT w, funnel(p) AS fn
+FROM (SELECT customer_id, w,
+             funnel_path(ts, w, name = 'signup', name = 'activate', name = 'first_report', name = 'purchase') AS p
+      FROM events, (VALUES (interval '1 day'), ('7 days')) v(w) GROUP BY customer_id, w) s
+GROUP BY w;
+SELECT w AS "window", f.customers AS purchased, round(100 * f.conversion_from_start::numeric, 1) AS "% of signups"
+FROM funnel_by_window t, funnel_steps(t.fn) f WHERE f.step = 4 ORDER BY w;
+\echo '... and rollup() refuses to add them up:'
+DO $$
+BEGIN
+  PERFORM rollup(fn) FROM funnel_by_window;
+EXCEPTION WHEN invalid_parameter_value THEN
+  RAISE NOTICE '%', SQLERRM;
+END $$;

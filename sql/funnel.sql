@@ -56,8 +56,15 @@ SELECT funnel_path(ts, '1 hour', e = 'A', e = 'B') IS NULL AS no_rows FROM fcase
 SELECT funnel_path(NULL::timestamptz, '1 hour', e = 'A', e = 'B') AS args_form,
        funnel_path(NULL::timestamptz, '1 hour', VARIADIC ARRAY[e = 'A', e = 'B']) AS array_form
 FROM fcase WHERE c = '01 in order';
--- a zero window: steps must share step 1's timestamp
-SELECT funnel_step(ts, '0', e LIKE '%A%', e LIKE '%B%', e LIKE '%C%') AS zero_window FROM fcase WHERE c = '06 equal timestamps';
+-- a window of 1 microsecond: steps must share step 1's timestamp
+SELECT funnel_step(ts, '1 microsecond', e LIKE '%A%', e LIKE '%B%', e LIKE '%C%') AS tiny_window FROM fcase WHERE c = '06 equal timestamps';
+-- a window must be positive: zero, a fraction of a microsecond (rounds to
+-- zero) and the zero interval JDBC sends for new PGInterval("1 week") are
+-- errors, not a funnel of ties
+SELECT funnel_step(ts, '0', e LIKE '%A%', e LIKE '%B%', e LIKE '%C%') FROM fcase;
+SELECT funnel_step(ts, '0.4 microseconds', e LIKE '%A%', e LIKE '%B%', e LIKE '%C%') FROM fcase;
+SELECT funnel_path(ts, '0 years 0 mons 0 days 0 hours 0 mins 0.0 secs', 'strict_order', e LIKE '%A%', e LIKE '%B%') FROM fcase;
+SELECT funnel_step(ts, '0', VARIADIC ARRAY[e LIKE '%A%', e LIKE '%B%']) FROM fcase;
 
 -- 64 steps (the cap): a row per step, a minute apart
 SELECT funnel_step(ts, '1 day', VARIADIC (SELECT array_agg(g.i = s.i ORDER BY s.i) FROM generate_series(1, 64) s(i))) AS sixty_four
@@ -141,7 +148,7 @@ SELECT 'x/3 []'::funnel_path;
 \set SHOW_CONTEXT never
 SELECT c, test_recv('funnel_path', funnel_path_send(p)) = p::text AS binary_round_trip FROM fpaths ORDER BY c LIMIT 3;
 SELECT test_recv('funnel_path', '\x010302'::bytea || int8send(0));
-SELECT test_recv('funnel_path', '\x020301'::bytea || int8send(0));
+SELECT test_recv('funnel_path', '\x030301'::bytea || int8send(0));
 SELECT test_recv('funnel_path', '\x010304'::bytea);
 SELECT test_recv('funnel_path', '\x014100'::bytea);
 SELECT test_recv('funnel_path', '\x010302'::bytea || int8send(100) || int8send(50));
@@ -184,7 +191,7 @@ SELECT 'v1 steps=2 customers=3 reached=2,1 timed=true {2: v1 n=2 zeros=2 sum_us=
 SELECT 'v1 steps=2 customers=3 reached=2,1 timed=true {1: v1 n=1 zeros=1 sum_us=0 min_us=0 max_us=0 buckets=; v1 n=1 zeros=1 sum_us=0 min_us=0 max_us=0 buckets=}'::funnel;
 SELECT 'v1 steps=99 customers=3 reached=2,1 timed=false'::funnel;
 SELECT 'v1 steps=2 customers=-3 reached=2,1 timed=false'::funnel;
-SELECT 'v2 steps=2 customers=3 reached=2,1 timed=false'::funnel;
+SELECT 'v3 steps=2 customers=3 reached=2,1 timed=false'::funnel;
 SELECT test_recv('funnel', '\x01000001'::bytea || int8send(3) || int8send(2) || int4send(0) || int4send(0));
 SELECT test_recv('funnel', '\x01000001'::bytea || int8send(3) || int8send(4) || int4send(0) || int4send(0));
 SELECT test_recv('funnel', '\x01000001'::bytea || int8send(3) || int8send(2) || int4send(0));
@@ -193,14 +200,117 @@ SELECT test_recv('funnel', '\x01010002'::bytea || int8send(3) || int8send(2) || 
 SELECT test_recv('funnel', '\x01000041'::bytea || int8send(3));
 SELECT test_recv('funnel', '\x01ff0001'::bytea || int8send(3) || int8send(2) || int4send(0) || int4send(0));
 
+-- format version 2 carries the window and mode (binary: after the flags,
+-- int8 microseconds and a mode byte); text and binary reject the same
+SELECT test_recv('funnel_path', '\x02020101'::bytea || int8send(3600000000) || '\x02'::bytea || int8send(0));
+SELECT test_recv('funnel_path', '\x02020101'::bytea || int8send(0) || '\x02'::bytea || int8send(0));
+SELECT test_recv('funnel_path', '\x02020101'::bytea || int8send(3600000000) || '\x10'::bytea || int8send(0));
+SELECT test_recv('funnel_path', '\x02020100'::bytea || int8send(0));
+SELECT test_recv('funnel_path', '\x02020102'::bytea || int8send(0));
+SELECT '1/2 [2000-01-01 00:00:00+00] window=00:00:00 mode=default'::funnel_path;
+SELECT '1/2 [2000-01-01 00:00:00+00] window=01:00:00 mode=allow_reentry'::funnel_path;
+SELECT '1/2 [2000-01-01 00:00:00+00] window=01:00:00 mode=strict_order,strict_deduplication'::funnel_path;
+SELECT '1/2 [2000-01-01 00:00:00+00] window=01:00:00'::funnel_path;
+SELECT '1/2 [2000-01-01 00:00:00+00] junk'::funnel_path;
+SELECT 'v2 steps=2 customers=3 reached=2,1 timed=false window=01:00:00 mode=default'::funnel;
+SELECT 'v2 steps=2 customers=3 reached=2,1 timed=true window=-01:00:00 mode=default'::funnel;
+SELECT 'v1 steps=2 customers=3 reached=2,1 timed=true window=01:00:00 mode=default'::funnel;
+SELECT test_recv('funnel', '\x02020001'::bytea || int8send(3) || int8send(3600000000) || int4send(0) || int8send(2) || int4send(0) || int4send(0));
+SELECT test_recv('funnel', '\x02030001'::bytea || int8send(3) || int8send(0) || int4send(0) || int8send(2) || int4send(0) || int4send(0));
+SELECT test_recv('funnel', '\x02030001'::bytea || int8send(3) || int8send(3600000000) || int4send(32) || int8send(2) || int4send(0) || int4send(0));
+
+\set SHOW_CONTEXT errors
+-- funnel_path and funnel values carry the window and mode they were built
+-- with: merging funnels built with different ones is an error naming both
+CREATE TABLE fparams AS
+SELECT w, m, funnel(p) AS fn
+FROM (SELECT c, w, m, funnel_path(ts, w, m, e LIKE '%A%', e LIKE '%B%', e LIKE '%C%') AS p
+      FROM fcase, (VALUES (interval '1 hour', ''), ('2 hours', ''), ('1 hour', 'strict_order')) v(w, m)
+      GROUP BY c, w, m) s
+GROUP BY w, m;
+SELECT w, m, fn FROM fparams ORDER BY w, m;
+SELECT rollup(fn) FROM fparams WHERE m = '';
+SELECT rollup(fn) FROM fparams WHERE w = '1 hour';
+SELECT funnel(p) FROM (SELECT funnel_path(ts, w, e LIKE '%A%', e LIKE '%B%', e LIKE '%C%') AS p
+                       FROM fcase, (VALUES (interval '1 hour'), ('1 day')) v(w) GROUP BY c, w) s;
+SELECT position(' window=02:00:00 mode=default ' IN funnel_merge(fn, fn)::text) > 0 AS merge_keeps_them FROM fparams WHERE w = '2 hours';
+
+-- values written by 0.1.0 (format version 1: no window or mode) still read
+-- in text, binary and on-disk form.  Their window and mode are unknown:
+-- they merge with funnels of any window and mode, and the merge takes the
+-- known ones.  A funnel built from levels never has a window or mode.
+SELECT '2/3 [2026-01-05 10:00:00+00, 2026-01-05 10:10:00+00]'::funnel_path AS v1_path,
+       'v1 steps=3 customers=1 reached=1,1,0 timed=true {2: v1 n=1 zeros=0 sum_us=600000000 min_us=600000000 max_us=600000000 buckets=1021:1; v1 n=1 zeros=0 sum_us=600000000 min_us=600000000 max_us=600000000 buckets=1021:1}'::funnel AS v1_funnel;
+SELECT funnel(p) FROM (VALUES ('2/3 [2026-01-05 10:00:00+00, 2026-01-05 10:10:00+00]'::funnel_path),
+                              ('0/3 [] window=01:00:00 mode=strict_order'::funnel_path)) v(p);
+SELECT rollup(fn) FROM (SELECT fn FROM fparams WHERE w = '1 hour' AND m = 'strict_order'
+                        UNION ALL SELECT 'v1 steps=3 customers=1 reached=1,1,0 timed=true {2: v1 n=1 zeros=0 sum_us=600000000 min_us=600000000 max_us=600000000 buckets=1021:1; v1 n=1 zeros=0 sum_us=600000000 min_us=600000000 max_us=600000000 buckets=1021:1}'::funnel) s;
+SELECT rollup(fn) FROM (VALUES ('v1 steps=2 customers=3 reached=2,1 timed=false'::funnel),
+                               ('v2 steps=2 customers=1 reached=1,1 timed=false'::funnel)) v(fn);
+\set SHOW_CONTEXT never
+SELECT test_recv('funnel_path', '\x010302'::bytea || int8send(0) || int8send(3600000000)) AS v1_binary_path;
+SELECT test_recv('funnel', '\x01000002'::bytea || int8send(3) || int8send(2) || int8send(1)
+                            || int4send(0) || int4send(0) || int4send(0) || int4send(0)) AS v1_binary_funnel;
+-- on disk: byteasend (an identity on varlena bytes) hands bytes to the
+-- type as a stored value (this machine's byte order), laid out as 0.1.0
+-- wrote them
+CREATE FUNCTION pg_temp.le(v bigint, n int) RETURNS bytea LANGUAGE sql AS
+$$ SELECT decode(string_agg(lpad(to_hex((v >> (8 * i)) & 255), 2, '0'), '' ORDER BY i), 'hex') FROM generate_series(0, n - 1) i $$;
+CREATE FUNCTION pg_temp.usec(timestamptz) RETURNS bigint LANGUAGE sql AS
+$$ SELECT ((extract(epoch FROM $1) - 946684800) * 1000000)::bigint $$;
+CREATE FUNCTION pg_temp.raw_path(bytea) RETURNS funnel_path LANGUAGE internal IMMUTABLE STRICT AS 'byteasend';
+CREATE FUNCTION pg_temp.raw_funnel(bytea) RETURNS funnel LANGUAGE internal IMMUTABLE STRICT AS 'byteasend';
+CREATE FUNCTION pg_temp.bytes_of(durations) RETURNS bytea LANGUAGE internal IMMUTABLE STRICT AS 'byteasend';
+CREATE TABLE fdisk AS
+SELECT pg_temp.raw_path('\x01000302'::bytea || pg_temp.le(0, 8)
+                        || pg_temp.le(pg_temp.usec('2026-01-05 10:00+00'), 8) || pg_temp.le(pg_temp.usec('2026-01-05 10:10+00'), 8)) AS p,
+       pg_temp.raw_funnel('\x0100' || pg_temp.le(2, 2) || pg_temp.le(0, 8) || pg_temp.le(3, 8) || pg_temp.le(2, 8)
+                          || pg_temp.le(1, 8) || pg_temp.le(0, 16)) AS levels;
+SELECT p, steps(p), time_to_step(p, 2), levels, funnel_steps(levels) FROM fdisk;
+-- a timed funnel of one customer whose step 2 came 10 minutes after step
+-- 1: header, reached, offsets, then the two durations summaries
+CREATE TABLE fdisk_timed AS
+WITH d AS (SELECT pg_temp.bytes_of(step_durations(funnel('2/2 [2026-01-05 10:00:00+00, 2026-01-05 10:10:00+00]'::funnel_path), 2)) AS raw),
+h AS (SELECT pg_temp.le((octet_length(raw) + 4)::bigint << 2, 4) || raw AS dur,
+             ((octet_length(raw) + 4 + 7) / 8) * 8 AS dlen FROM d),
+p AS (SELECT dur || decode(repeat('00', dlen - octet_length(dur)), 'hex') AS dur, dlen FROM h)
+SELECT pg_temp.raw_funnel('\x0101' || pg_temp.le(2, 2) || pg_temp.le(0, 8) || pg_temp.le(1, 8) || pg_temp.le(1, 8)
+                          || pg_temp.le(1, 8) || pg_temp.le(0, 8) || pg_temp.le(56, 4) || pg_temp.le(56 + dlen, 4)
+                          || dur || dur) AS fn
+FROM p;
+SELECT fn, (funnel_steps(fn)).* FROM fdisk_timed;
+SELECT rollup(fn) FROM (SELECT fn FROM fdisk_timed UNION ALL
+                        SELECT funnel('2/2 [2026-01-05 10:00:00+00, 2026-01-05 10:30:00+00] window=01:00:00 mode=default'::funnel_path)) s;
+SELECT fn::text::funnel::text = fn::text AS text_round_trip,
+       test_recv('funnel', funnel_send(fn)) = fn::text AS binary_round_trip FROM fdisk_timed;
+DROP TABLE fdisk, fdisk_timed, fparams;
+
+-- A path typed in by hand may span more than 2^63 microseconds (4713 BC
+-- to 294276 AD); the aggregates never make one (a chain fits in its
+-- window).  A funnel cannot hold such a time between steps: funnel() and
+-- the accessors raise an error instead of writing a value that its own
+-- input would reject.
+\set SHOW_CONTEXT errors
+SELECT '2/2 [4714-11-24 00:00:00+00 BC, 294276-12-31 23:59:59.999999+00]'::funnel_path AS wide;
+SELECT funnel(p) FROM (VALUES ('2/2 [4714-11-24 00:00:00+00 BC, 294276-12-31 23:59:59.999999+00]'::funnel_path)) v(p);
+SELECT time_to_step('2/2 [4714-11-24 00:00:00+00 BC, 294276-12-31 23:59:59.999999+00]'::funnel_path, 2);
+-- the aggregates at the extremes: the widest window there is, steps at the
+-- first and last timestamps, and values that read back
+SELECT p AS extreme_path, p::text::funnel_path::text = p::text AS path_reads_back,
+       (SELECT funnel(q)::text::funnel::text = funnel(q)::text FROM (VALUES (s.p)) v(q)) AS funnel_reads_back
+FROM (SELECT funnel_path(ts, '106751991 days 04:00:54.775807', e = 'A', e = 'B') AS p
+      FROM (VALUES (timestamptz '4714-11-24 00:00:00+00 BC', 'A'), ('294276-12-31 23:59:59.999999+00', 'B'),
+                   ('294276-12-31 23:59:59.999999+00', 'A')) v(ts, e)) s;
+
 \set SHOW_CONTEXT errors
 -- Parallel aggregation gives the serial answer: 20,000 customers, rows
 -- of one customer split between workers (serialize/combine/deserialize).
 CREATE TABLE fpar (customer_id int, ts timestamptz, name text);
-SELECT setseed(0.5);
+-- deterministic data (hashint4, the same on every PostgreSQL major):
+-- times to the millisecond over 10 days, one of five event names
 INSERT INTO fpar
-SELECT c, timestamptz '2026-01-05' + random() * interval '10 days',
-       (ARRAY['signup', 'activate', 'report', 'purchase', 'use'])[1 + floor(random() * 5)::int]
+SELECT c, timestamptz '2026-01-05' + ((hashint4(c * 8 + i) & 2147483647) % 864000000) * interval '1 millisecond',
+       (ARRAY['signup', 'activate', 'report', 'purchase', 'use'])[1 + (hashint4(c * 8 + i + 1000000) & 2147483647) % 5]
 FROM generate_series(1, 20000) c, generate_series(1, 6) i
 ORDER BY md5(c || '/' || i);  -- a customer's rows spread over the table, so over workers
 ANALYZE fpar;
@@ -241,3 +351,33 @@ SELECT f.step, f.customers, f.dropped, round(f.conversion_from_start::numeric, 4
 FROM (SELECT funnel(p) AS fn FROM fpar_paths) t, funnel_steps(t.fn) f;
 RESET max_parallel_workers_per_gather;
 DROP TABLE fpar, fpar_serial, fpar_paths, fcase, fpaths;
+
+-- Bounded cost: the path search is O(n log n).  A million step-1 events
+-- over two days, step 2 once at the end: every start of the first day is
+-- tried (0.1.0 scanned the rest of its window for each: about two minutes).
+SET statement_timeout = '20s';
+SELECT funnel_path(ts, '1 day', i < 1000000, i = 1000000) AS million_starts
+FROM (SELECT i, timestamptz '2026-01-01' + i * interval '172800 microseconds' AS ts
+      FROM generate_series(1, 1000000) i) s;
+-- A statement_timeout cancels a long funnel_step or funnel_path promptly:
+-- the transition, the sort of the events, the walk and the path search
+-- all check for interrupts.  (The bound is generous, not a timing.)
+SET statement_timeout = '300ms';
+CREATE FUNCTION pg_temp.cancelled_promptly(query text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  t0 timestamptz := clock_timestamp();
+BEGIN
+  EXECUTE query;
+  RETURN 'not cancelled';
+EXCEPTION WHEN query_canceled THEN
+  RETURN CASE WHEN clock_timestamp() - t0 < interval '10 s' THEN 'cancelled promptly' ELSE 'cancelled late' END;
+END $$;
+SELECT pg_temp.cancelled_promptly($q$
+  SELECT funnel_step(ts, '1 day', i % 2 = 0, i % 3 = 0)
+  FROM (SELECT i, timestamptz '2026-01-01' + ((i::bigint * 7919) % 20000000) * interval '1 second' AS ts
+        FROM generate_series(1, 20000000) i) s $q$) AS funnel_step;
+SELECT pg_temp.cancelled_promptly($q$
+  SELECT funnel_path(ts, '30 days', 'strict_once', i % 2 = 0, i % 3 = 0, i % 5 = 0)
+  FROM (SELECT i, timestamptz '2026-01-01' + ((i::bigint * 7919) % 20000000) * interval '1 second' AS ts
+        FROM generate_series(1, 20000000) i) s $q$) AS funnel_path;
+RESET statement_timeout;

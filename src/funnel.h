@@ -1,7 +1,14 @@
 /*
- * funnel.h — what the funnel files share: the funnel_path type (one
- * customer's best chain, src/funnel.c) read by the funnel report
- * aggregate (src/funnel_report.c).
+ * funnel.h — what the funnel files share:
+ *
+ *   src/funnel_search.c  the windowFunnel search over one customer's
+ *                        (timestamp, step mask) entries, callable from C
+ *                        (funnel_search below);
+ *   src/funnel.c         the funnel_step and funnel_path aggregates that
+ *                        collect those entries from rows;
+ *   src/funnel_path.c    the funnel_path type (one customer's best chain);
+ *   src/funnel_report.c  the funnel type (many customers), which reads
+ *                        funnel_path values.
  */
 #ifndef JOURNEY_FUNNEL_H
 #define JOURNEY_FUNNEL_H
@@ -9,26 +16,149 @@
 #include "journey.h"
 
 /*
- * The most steps a funnel may have: one row of the aggregate state is an
- * int64 timestamp plus a 64-bit step mask (16 bytes), so 64 steps fit and
- * mask 0 marks a row matching no step (kept only under strict_order).
+ * The most steps a funnel may have: an entry is an int64 timestamp plus a
+ * 64-bit step mask (16 bytes), so 64 steps fit and mask 0 marks a row
+ * matching no step (kept only under strict_order).
  */
 #define FUNNEL_MAX_STEPS 64
-#define FUNNEL_PATH_VERSION 1
+
+/* windowFunnel options (the mode argument), as flags */
+#define FUNNEL_DEDUP	0x01		/* strict_deduplication */
+#define FUNNEL_ORDER	0x02		/* strict_order */
+#define FUNNEL_INCREASE	0x04		/* strict_increase */
+#define FUNNEL_ONCE		0x08		/* strict_once */
+#define FUNNEL_REENTRY	0x10		/* allow_reentry (needs strict_order) */
+#define FUNNEL_ALL_MODES 0x1f
+
+/* A valid combination of mode flags. */
+#define FUNNEL_MODES_VALID(m) \
+	(((m) & ~FUNNEL_ALL_MODES) == 0 && \
+	 (!((m) & FUNNEL_REENTRY) || ((m) & FUNNEL_ORDER)))
+
+/* One row of a customer: when, and which steps it satisfies. */
+typedef struct FunnelEntry
+{
+	int64		ts;				/* microseconds (timestamptz) */
+	uint64		mask;			/* bit k-1 set: the row satisfies step k */
+} FunnelEntry;
+
+/* ---------------------------------------------------------------------
+ * The search (src/funnel_search.c)
+ */
+
+/*
+ * Sort entries by (ts, mask), as funnel_search needs them.  In place,
+ * O(n log n) worst case (introsort), and it answers query cancel and
+ * statement_timeout while it runs.
+ */
+extern void funnel_sort_entries(FunnelEntry *entries, int n);
+
+/*
+ * ClickHouse's windowFunnel over one customer's entries, to the letter:
+ * the level reached (0..nsteps), i.e. the length of the longest chain of
+ * steps 1..k whose entries occur in order, all within window_us of the
+ * chain's first entry, under the given modes (FUNNEL_* flags).
+ *
+ *   entries    sorted by (ts, mask) (funnel_sort_entries); masks use bits
+ *              0..nsteps-1 only; entries with mask 0 (a row matching no
+ *              step) matter only under FUNNEL_ORDER: leave them out
+ *              otherwise.  Not modified.
+ *   window_us  > 0
+ *   modes      FUNNEL_MODES_VALID
+ *   nsteps     1..FUNNEL_MAX_STEPS
+ *   at         NULL for the level only; else room for nsteps times, and
+ *              at[0..level) gets the times of the earliest-starting chain
+ *              reaching the level, each later step at its earliest time
+ *              (what funnel_path reports).
+ *
+ * Cost: O(n) for the level (strict_once: plus a bipartite matching per
+ * timestamp shared by several rows), O(n log n) more for the path.
+ * Memory: O(n) scratch in the current context for the path.  Checks for
+ * interrupts.
+ */
+extern int	funnel_search(const FunnelEntry *entries, int n, int64 window_us,
+						  int modes, int nsteps, int64 *at);
+
+/* ---------------------------------------------------------------------
+ * Options and parameters (src/funnel.c)
+ */
+
+/*
+ * The mode argument of funnel_step/funnel_path ('' or a comma-separated
+ * list of option names) as FUNNEL_* flags; unknown, repeated or
+ * contradictory options are an error (22023) naming the option.
+ */
+extern int	funnel_parse_modes(text *mode);
+
+/*
+ * A funnel window in microseconds; an error (22023) unless positive, with
+ * a hint about clients that send a lost interval as zero.
+ */
+extern int64 funnel_window_usec(Interval *window);
+
+/*
+ * The mode flags as their canonical text, e.g. "strict_order,allow_reentry",
+ * or "default" for none (the form funnel and funnel_path values print).
+ */
+extern const char *funnel_modes_text(int modes);
+
+/* The inverse of funnel_modes_text; false if s is not such a text. */
+extern bool funnel_modes_from_text(const char *s, int *modes);
+
+/* A window in microseconds as text, e.g. "7 days" (interval output). */
+extern char *funnel_window_text(int64 window_us);
+
+/*
+ * Raise the error for combining funnel values (or a funnel and a path)
+ * built with different windows or modes, naming both.
+ */
+extern void funnel_params_conflict(int64 window_a, int modes_a, int64 window_b, int modes_b);
+
+/* ---------------------------------------------------------------------
+ * The funnel_path type (src/funnel_path.c)
+ */
+
+/*
+ * Format versions.  1 (0.1.0): no window and mode.  2: the window and mode
+ * the path was found with (FUNNEL_PATH_PARAMS), so that a funnel built from
+ * paths knows them.  Version 1 values (text, binary, on disk) still read:
+ * their parameters are unknown.
+ */
+#define FUNNEL_PATH_VERSION 2
+#define FUNNEL_PATH_PARAMS 0x01		/* window and modes are known */
 
 /* One customer's best chain: the time each reached step happened. */
 typedef struct FunnelPath
 {
 	int32		vl_len_;		/* varlena header */
 	uint8		version;		/* FUNNEL_PATH_VERSION */
-	uint8		flags;			/* reserved, 0 */
+	uint8		flags;			/* FUNNEL_PATH_PARAMS */
 	uint8		nsteps;			/* steps of the funnel, 1..FUNNEL_MAX_STEPS */
 	uint8		reached;		/* steps reached, 0..nsteps */
-	int32		reserved;		/* 0 */
+	int32		modes;			/* FUNNEL_* mode flags; 0 when unknown */
+	int64		window;			/* microseconds, > 0; 0 when unknown */
 	int64		at[FLEXIBLE_ARRAY_MEMBER];	/* reached timestamps, microseconds */
 } FunnelPath;
 
 #define FUNNEL_PATH_SIZE(reached) (offsetof(FunnelPath, at) + sizeof(int64) * (reached))
-#define PG_GETARG_FUNNEL_PATH_P(n) ((FunnelPath *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
+#define PG_GETARG_FUNNEL_PATH_P(n) funnel_path_detoast(PG_GETARG_DATUM(n))
+
+/* A new path (palloc'd, zeroed times) with the given parameters. */
+extern FunnelPath *funnel_path_make(int nsteps, int reached, bool params_known,
+									int64 window, int modes);
+
+/*
+ * A funnel_path datum detoasted, and in the current layout: a version 1
+ * value (as 0.1.0 stored it) is converted, with unknown parameters.
+ */
+extern FunnelPath *funnel_path_detoast(Datum d);
+
+/*
+ * The time from step `from` to step `to` (1-based, from <= to <= reached)
+ * of a path in microseconds; an error when it does not fit (a path typed
+ * in by hand may span more than 2^63 microseconds, the aggregates never
+ * produce one).
+ */
+extern int64 funnel_path_span(const FunnelPath *path, int from, int to);
 
 #endif							/* JOURNEY_FUNNEL_H */

@@ -12,6 +12,16 @@
  * offsets of the durations values from the start, 0 when absent; slot
  * 2(k-1) is "from previous", 2(k-1)+1 "from start"), then the durations
  * values, each at a MAXALIGN'ed offset.
+ *
+ * Format version 2 carries the window and mode of the paths a timed
+ * funnel was built from, so that merging funnels built with different
+ * ones is an error.  Version 1 values (0.1.0) read in every form (text,
+ * binary, on disk) with unknown parameters.  Unknown parameters are
+ * compatible with any: merging a funnel of unknown parameters with one of
+ * known parameters gives those known parameters (so the result does not
+ * depend on the order of the parts).  Funnels built from levels
+ * (funnel(steps_reached, total_steps)) never know a window or mode: a
+ * level does not say what it was computed with.
  */
 #include "journey.h"
 #include "durations.h"
@@ -27,24 +37,52 @@
 extern Datum durations_recv(PG_FUNCTION_ARGS);
 extern Datum durations_send(PG_FUNCTION_ARGS);
 
-#define FUNNEL_VERSION 1
+#define FUNNEL_VERSION 2
 #define FUNNEL_TIMED 0x01		/* built from funnel_path values: has durations */
+#define FUNNEL_PARAMS 0x02		/* window and modes known (timed only) */
 
 typedef struct Funnel
 {
 	int32		vl_len_;		/* varlena header */
 	uint8		version;		/* FUNNEL_VERSION */
-	uint8		flags;			/* FUNNEL_TIMED */
+	uint8		flags;			/* FUNNEL_TIMED, FUNNEL_PARAMS */
 	uint16		nsteps;			/* 1..FUNNEL_MAX_STEPS */
-	int32		reserved;		/* 0 */
+	int32		modes;			/* FUNNEL_* mode flags; 0 when unknown */
 	int64		customers;		/* groups aggregated, level 0 included */
+	int64		window;			/* microseconds, > 0; 0 when unknown */
 	int64		reached[FLEXIBLE_ARRAY_MEMBER]; /* customers at level >= k */
 } Funnel;
+
+/* The window and mode a funnel was built with, when known. */
+typedef struct FunnelParams
+{
+	bool		known;
+	int64		window;
+	int			modes;
+} FunnelParams;
+
+static const FunnelParams funnel_no_params = {false, 0, 0};
+
+/* The header of a version 1 value (0.1.0): no window, modes reserved. */
+typedef struct FunnelV1
+{
+	int32		vl_len_;
+	uint8		version;		/* 1 */
+	uint8		flags;			/* FUNNEL_TIMED */
+	uint16		nsteps;
+	int32		reserved;
+	int64		customers;
+	int64		reached[FLEXIBLE_ARRAY_MEMBER];
+} FunnelV1;
+
+#define FUNNEL_V1_REACHED offsetof(FunnelV1, reached)
 
 #define FUNNEL_OFFSETS(f) ((uint32 *) ((char *) (f) + offsetof(Funnel, reached) + sizeof(int64) * (f)->nsteps))
 #define FUNNEL_DATA_START(nsteps) \
 	MAXALIGN(offsetof(Funnel, reached) + sizeof(int64) * (nsteps) + sizeof(uint32) * 2 * (nsteps))
-#define PG_GETARG_FUNNEL_P(n) ((Funnel *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
+#define PG_GETARG_FUNNEL_P(n) funnel_upgrade((Funnel *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
+
+static Funnel *funnel_upgrade(Funnel *f);
 
 static inline Durations *
 funnel_durations(const Funnel *f, int slot)
@@ -56,7 +94,8 @@ funnel_durations(const Funnel *f, int slot)
 
 /* A funnel of the given durations (NULL: absent), in the current context. */
 static Funnel *
-funnel_build(int nsteps, uint8 flags, int64 customers, const int64 *reached, Durations **durs)
+funnel_build(int nsteps, uint8 flags, FunnelParams params, int64 customers,
+			 const int64 *reached, Durations **durs)
 {
 	Size		size = FUNNEL_DATA_START(nsteps);
 	Funnel	   *f;
@@ -74,7 +113,13 @@ funnel_build(int nsteps, uint8 flags, int64 customers, const int64 *reached, Dur
 	f = palloc0(size);
 	SET_VARSIZE(f, size);
 	f->version = FUNNEL_VERSION;
-	f->flags = flags;
+	f->flags = flags & ~FUNNEL_PARAMS;
+	if (params.known)
+	{
+		f->flags |= FUNNEL_PARAMS;
+		f->window = params.window;
+		f->modes = params.modes;
+	}
 	f->nsteps = nsteps;
 	f->customers = customers;
 	memcpy(f->reached, reached, sizeof(int64) * nsteps);
@@ -98,7 +143,81 @@ funnel_empty(int nsteps, uint8 flags)
 	int64		reached[FUNNEL_MAX_STEPS] = {0};
 	Durations  *durs[2 * FUNNEL_MAX_STEPS] = {0};
 
-	return funnel_build(nsteps, flags, 0, reached, durs);
+	return funnel_build(nsteps, flags, funnel_no_params, 0, reached, durs);
+}
+
+static inline FunnelParams
+funnel_params_of(const Funnel *f)
+{
+	FunnelParams p = {(f->flags & FUNNEL_PARAMS) != 0, f->window, f->modes};
+
+	return p;
+}
+
+/*
+ * A version 1 value (as 0.1.0 stored it) in the current layout, with
+ * unknown parameters; a current value as is.
+ */
+static Funnel *
+funnel_upgrade(Funnel *f)
+{
+	const char *raw = (const char *) f;
+	int			nsteps = f->nsteps;
+	int64		reached[FUNNEL_MAX_STEPS];
+	Durations  *durs[2 * FUNNEL_MAX_STEPS] = {0};
+	const uint32 *off;
+	int64		customers;
+	Size		start;
+	int			slot;
+
+	if (f->version != 1)
+		return f;
+	start = MAXALIGN(FUNNEL_V1_REACHED + sizeof(int64) * nsteps + sizeof(uint32) * 2 * nsteps);
+	if (nsteps < 1 || nsteps > FUNNEL_MAX_STEPS || VARSIZE(f) < start)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("corrupted value of type funnel"),
+				 errdetail("A version 1 value of %u bytes has %d steps.", (unsigned) VARSIZE(f), nsteps)));
+	memcpy(&customers, raw + offsetof(FunnelV1, customers), sizeof(int64));
+	memcpy(reached, raw + FUNNEL_V1_REACHED, sizeof(int64) * nsteps);
+	off = (const uint32 *) (raw + FUNNEL_V1_REACHED + sizeof(int64) * nsteps);
+	for (slot = 0; slot < 2 * nsteps; slot++)
+	{
+		if (off[slot] == 0)
+			continue;
+		if (off[slot] < start || off[slot] + DURATIONS_HEADER_SIZE > VARSIZE(f))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("corrupted value of type funnel"),
+					 errdetail("A version 1 value has a durations offset out of bounds.")));
+		durs[slot] = (Durations *) (raw + off[slot]);
+		if (off[slot] + VARSIZE(durs[slot]) > VARSIZE(f))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("corrupted value of type funnel"),
+					 errdetail("A version 1 value has a durations summary out of bounds.")));
+	}
+	return funnel_build(nsteps, f->flags & FUNNEL_TIMED, funnel_no_params, customers, reached, durs);
+}
+
+/*
+ * Take the parameters of what is merged into f: unknown ones are
+ * compatible with any, known ones must be equal.  In place.
+ */
+static void
+funnel_merge_params(Funnel *f, FunnelParams other)
+{
+	if (!other.known)
+		return;
+	if (!(f->flags & FUNNEL_PARAMS))
+	{
+		f->flags |= FUNNEL_PARAMS;
+		f->window = other.window;
+		f->modes = other.modes;
+		return;
+	}
+	if (f->window != other.window || f->modes != other.modes)
+		funnel_params_conflict(f->window, f->modes, other.window, other.modes);
 }
 
 /* A copy of f with the durations of slot replaced by d. */
@@ -111,7 +230,7 @@ funnel_replace(const Funnel *f, int slot, Durations *d)
 	for (i = 0; i < 2 * f->nsteps; i++)
 		durs[i] = funnel_durations(f, i);
 	durs[slot] = d;
-	return funnel_build(f->nsteps, f->flags, f->customers, f->reached, durs);
+	return funnel_build(f->nsteps, f->flags, funnel_params_of(f), f->customers, f->reached, durs);
 }
 
 /* Add one duration to a slot: in place when it fits, else a rebuilt funnel. */
@@ -157,7 +276,7 @@ funnel_check_steps(const Funnel *f, int nsteps)
 static void
 funnel_check_flags(const Funnel *f, uint8 flags)
 {
-	if (f->flags != flags)
+	if ((f->flags & FUNNEL_TIMED) != flags)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine a funnel built from funnel_path values with one built from step counts"),
@@ -182,9 +301,7 @@ funnel_state_arg(FunctionCallInfo fcinfo)
 {
 	if (PG_ARGISNULL(0))
 		return NULL;
-	if (AggCheckCallContext(fcinfo, NULL))
-		return PG_GETARG_FUNNEL_P(0);
-	return (Funnel *) PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0));
+	return funnel_upgrade((Funnel *) journey_writable_arg(fcinfo, 0));
 }
 
 /*
@@ -210,14 +327,23 @@ funnel_add_path(PG_FUNCTION_ARGS)
 		f = funnel_empty(path->nsteps, FUNNEL_TIMED);
 	funnel_check_steps(f, path->nsteps);
 	funnel_check_flags(f, FUNNEL_TIMED);
+	if (path->flags & FUNNEL_PATH_PARAMS)
+	{
+		FunnelParams p = {true, path->window, path->modes};
+
+		funnel_merge_params(f, p);
+	}
+	/* checked before anything is counted: f stays consistent */
+	if (path->reached >= 2)
+		(void) funnel_path_span(path, 1, path->reached);
 	funnel_add_count(&f->customers, 1);
 	for (k = 1; k <= path->reached; k++)
 	{
 		f->reached[k - 1]++;
 		if (k >= 2)
 		{
-			f = funnel_add_duration(f, 2 * (k - 1), path->at[k - 1] - path->at[k - 2]);
-			f = funnel_add_duration(f, 2 * (k - 1) + 1, path->at[k - 1] - path->at[0]);
+			f = funnel_add_duration(f, 2 * (k - 1), funnel_path_span(path, k - 1, k));
+			f = funnel_add_duration(f, 2 * (k - 1) + 1, funnel_path_span(path, 1, k));
 		}
 	}
 	PG_RETURN_POINTER(f);
@@ -283,10 +409,15 @@ funnel_merge(PG_FUNCTION_ARGS)
 	}
 	other = PG_GETARG_FUNNEL_P(1);
 	if (f == NULL)
-		PG_RETURN_POINTER(PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(1)));
+	{
+		if ((Pointer) other == DatumGetPointer(PG_GETARG_DATUM(1)))
+			other = (Funnel *) PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(1));
+		PG_RETURN_POINTER(other);
+	}
 	durations_init_constants();
 	funnel_check_steps(f, other->nsteps);
-	funnel_check_flags(f, other->flags);
+	funnel_check_flags(f, other->flags & FUNNEL_TIMED);
+	funnel_merge_params(f, funnel_params_of(other));
 	funnel_add_count(&f->customers, other->customers);
 	for (k = 0; k < f->nsteps; k++)
 		funnel_add_count(&f->reached[k], other->reached[k]);
@@ -298,56 +429,66 @@ funnel_merge(PG_FUNCTION_ARGS)
 /*
  * Reject what a hostile value could carry: counts that do not nest, a
  * durations summary where none belongs or whose count differs from the
- * customers it describes.  Durations are checked by durations_validate.
+ * customers it describes, parameters that no aggregate writes.  The same
+ * checks for text and binary input.  Durations are checked by their own
+ * input functions.
  */
 static void
-funnel_validate(const Funnel *f, const char *origin)
+funnel_validate(const Funnel *f, JourneyOrigin origin)
 {
-	const char *problem = NULL;
 	int			k;
 
 	if (f->version != FUNNEL_VERSION)
-		problem = "Unsupported version.";
-	else if ((f->flags & ~FUNNEL_TIMED) != 0 || f->reserved != 0)
-		problem = "Unknown flags.";
-	else if (f->nsteps < 1 || f->nsteps > FUNNEL_MAX_STEPS)
-		problem = "The step count is out of range.";
-	else if (f->customers < 0)
-		problem = "The customer count is negative.";
-	for (k = 0; problem == NULL && k < f->nsteps; k++)
+		ereport(ERROR,
+				(errcode(journey_origin_errcode(origin)),
+				 errmsg("unsupported format version %d for type %s", f->version, "funnel")));
+	if ((f->flags & ~(FUNNEL_TIMED | FUNNEL_PARAMS)) != 0)
+		journey_invalid_value(origin, "funnel", "Unknown flags.");
+	if (f->nsteps < 1 || f->nsteps > FUNNEL_MAX_STEPS)
+		journey_invalid_value(origin, "funnel", "The step count is out of range.");
+	if (f->customers < 0)
+		journey_invalid_value(origin, "funnel", "The customer count is negative.");
+	if (f->flags & FUNNEL_PARAMS)
+	{
+		if (!(f->flags & FUNNEL_TIMED))
+			journey_invalid_value(origin, "funnel", "A funnel built from levels has no window or mode.");
+		if (f->window <= 0)
+			journey_invalid_value(origin, "funnel", "The window is not positive.");
+		if (!FUNNEL_MODES_VALID(f->modes))
+			journey_invalid_value(origin, "funnel", "The mode is not a valid combination of options.");
+	}
+	else if (f->window != 0 || f->modes != 0)
+		journey_invalid_value(origin, "funnel", "A window or mode without the flag that says they are known.");
+	for (k = 0; k < f->nsteps; k++)
 	{
 		int64		prev = k == 0 ? f->customers : f->reached[k - 1];
 		int			which;
 
 		if (f->reached[k] < 0 || f->reached[k] > prev)
-			problem = "Customers per step must not grow from one step to the next.";
-		for (which = 0; problem == NULL && which < 2; which++)
+			journey_invalid_value(origin, "funnel", "Customers per step must not grow from one step to the next.");
+		for (which = 0; which < 2; which++)
 		{
 			Durations  *d = funnel_durations(f, 2 * k + which);
 
 			if (k == 0 || !(f->flags & FUNNEL_TIMED))
 			{
 				if (d != NULL)
-					problem = "Time between steps where there can be none.";
+					journey_invalid_value(origin, "funnel", "Time between steps where there can be none.");
 			}
 			else if ((d == NULL) != (f->reached[k] == 0) ||
 					 (d != NULL && d->count != f->reached[k]))
-				problem = "The times between steps do not match the customers who reached the step.";
+				journey_invalid_value(origin, "funnel", "The times between steps do not match the customers who reached the step.");
 		}
 	}
-	if (problem != NULL)
-		ereport(ERROR,
-				(errcode(strcmp(origin, "text") == 0 ? ERRCODE_INVALID_TEXT_REPRESENTATION
-						 : ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid %s value for type funnel", origin),
-				 errdetail("%s", problem)));
 }
 
 /*
  * Text form:
- *   v1 steps=4 customers=2000 reached=1800,1200,800,300 timed=true
- * then, when timed, per step k >= 2 that someone reached:
+ *   v2 steps=4 customers=2000 reached=1800,1200,800,300 timed=true window=7 days mode=default
+ * (" window=... mode=..." when timed and known), then, when timed, per
+ * step k >= 2 that someone reached:
  *   " {k: <durations from step k-1>; <durations from step 1>}"
+ * Version 1 text (0.1.0) has "v1" and never a window or mode.
  */
 PG_FUNCTION_INFO_V1(funnel_out);
 Datum
@@ -363,6 +504,9 @@ funnel_out(PG_FUNCTION_ARGS)
 	for (k = 0; k < f->nsteps; k++)
 		appendStringInfo(&buf, "%s%lld", k > 0 ? "," : "", (long long) f->reached[k]);
 	appendStringInfo(&buf, " timed=%s", (f->flags & FUNNEL_TIMED) ? "true" : "false");
+	if (f->flags & FUNNEL_PARAMS)
+		appendStringInfo(&buf, " window=%s mode=%s", funnel_window_text(f->window),
+						 funnel_modes_text(f->modes));
 	for (k = 1; k < f->nsteps; k++)
 	{
 		Durations  *prev = funnel_durations(f, 2 * k);
@@ -384,7 +528,7 @@ funnel_syntax(const char *input, const char *detail)
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("invalid input syntax for type funnel: \"%s\"", input),
 			 errdetail("%s", detail),
-			 errhint("Funnel values are made by funnel(funnel_path) or funnel(int, int); their text form starts like \"v1 steps=2 customers=3 reached=2,1 timed=false\".")));
+			 errhint("Funnel values are made by funnel(funnel_path) or funnel(int, int); their text form starts like \"v2 steps=2 customers=3 reached=2,1 timed=false\".")));
 }
 
 static int64
@@ -404,6 +548,40 @@ funnel_parse_int64(const char *input, const char **pos, const char *detail)
 	return (int64) v;
 }
 
+/* " window=<interval> mode=<modes>" at *pos, if there (version 2 only). */
+static FunnelParams
+funnel_parse_params(const char *input, const char **pos)
+{
+	FunnelParams params = funnel_no_params;
+	const char *p = *pos;
+	const char *mode;
+	size_t		mode_len;
+	Interval   *span;
+	char	   *text;
+
+	if (strncmp(p, " window=", 8) != 0)
+		return params;
+	p += 8;
+	mode = strstr(p, " mode=");
+	if (mode == NULL)
+		funnel_syntax(input, "The window is followed by \" mode=\".");
+	text = pnstrdup(p, mode - p);
+	span = DatumGetIntervalP(DirectFunctionCall3(interval_in, CStringGetDatum(text),
+												 ObjectIdGetDatum(InvalidOid),
+												 Int32GetDatum(-1)));
+	params.window = journey_interval_to_usec(span, "the funnel window");
+	if (params.window <= 0)
+		funnel_syntax(input, "The window is positive.");
+	mode += 6;
+	mode_len = strcspn(mode, " ");
+	text = pnstrdup(mode, mode_len);
+	if (!funnel_modes_from_text(text, &params.modes))
+		funnel_syntax(input, "The mode is \"default\" or options separated by commas, in the order strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry.");
+	params.known = true;
+	*pos = mode + mode_len;
+	return params;
+}
+
 PG_FUNCTION_INFO_V1(funnel_in);
 Datum
 funnel_in(PG_FUNCTION_ARGS)
@@ -414,14 +592,24 @@ funnel_in(PG_FUNCTION_ARGS)
 	int64		customers;
 	int64		reached[FUNNEL_MAX_STEPS];
 	Durations  *durs[2 * FUNNEL_MAX_STEPS] = {0};
+	FunnelParams params = funnel_no_params;
 	uint8		flags;
+	int			version;
 	int			k;
 	int			last_step = 1;
 	Funnel	   *f;
 
 	durations_init_constants();
-	if (strncmp(p, "v1 steps=", 9) != 0)
-		funnel_syntax(input, "A funnel value starts with \"v1 steps=\".");
+	if (strncmp(p, "v1 steps=", 9) == 0)
+		version = 1;
+	else if (strncmp(p, "v2 steps=", 9) == 0)
+		version = 2;
+	else if (p[0] == 'v' && p[1] >= '0' && p[1] <= '9')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("unsupported format version %d for type %s", atoi(p + 1), "funnel")));
+	else
+		funnel_syntax(input, "A funnel value starts with \"v2 steps=\".");
 	p += 9;
 	nsteps = funnel_parse_int64(input, &p, "The step count is an integer.");
 	if (nsteps < 1 || nsteps > FUNNEL_MAX_STEPS)
@@ -455,6 +643,8 @@ funnel_in(PG_FUNCTION_ARGS)
 	}
 	else
 		funnel_syntax(input, "Expected \" timed=true\" or \" timed=false\" after the reached counts.");
+	if (version >= 2)
+		params = funnel_parse_params(input, &p);
 
 	while (*p != '\0')
 	{
@@ -483,15 +673,19 @@ funnel_in(PG_FUNCTION_ARGS)
 		durs[2 * (step - 1) + 1] = (Durations *) DatumGetPointer(DirectFunctionCall1(durations_in, CStringGetDatum(text)));
 		p = close + 1;
 	}
-	f = funnel_build((int) nsteps, flags, customers, reached, durs);
-	funnel_validate(f, "text");
+	if (params.known && !(flags & FUNNEL_TIMED))
+		funnel_syntax(input, "A funnel built from levels (timed=false) has no window or mode.");
+	f = funnel_build((int) nsteps, flags, params, customers, reached, durs);
+	funnel_validate(f, JOURNEY_FROM_TEXT);
 	PG_RETURN_POINTER(f);
 }
 
 /*
- * Binary form: version, flags, steps (int2), customers, reached per step,
- * then per slot (2 per step) an int4 length (0: absent) and the durations
- * binary form.
+ * Binary form: version, flags, steps (int2), customers, then when the
+ * flags say the parameters are known the window (int8, microseconds) and
+ * the mode flags (int4), then reached per step, then per slot (2 per
+ * step) an int4 length (0: absent) and the durations binary form.
+ * Version 1 (0.1.0) has no window and mode.
  */
 PG_FUNCTION_INFO_V1(funnel_send);
 Datum
@@ -506,6 +700,11 @@ funnel_send(PG_FUNCTION_ARGS)
 	pq_sendbyte(&buf, f->flags);
 	pq_sendint16(&buf, f->nsteps);
 	pq_sendint64(&buf, f->customers);
+	if (f->flags & FUNNEL_PARAMS)
+	{
+		pq_sendint64(&buf, f->window);
+		pq_sendint32(&buf, f->modes);
+	}
 	for (k = 0; k < f->nsteps; k++)
 		pq_sendint64(&buf, f->reached[k]);
 	for (k = 0; k < 2 * f->nsteps; k++)
@@ -536,6 +735,7 @@ funnel_recv(PG_FUNCTION_ARGS)
 	int64		customers;
 	int64		reached[FUNNEL_MAX_STEPS];
 	Durations  *durs[2 * FUNNEL_MAX_STEPS] = {0};
+	FunnelParams params = funnel_no_params;
 	Funnel	   *f;
 	int			k;
 
@@ -544,17 +744,21 @@ funnel_recv(PG_FUNCTION_ARGS)
 	flags = journey_recv_uint8(buf, "funnel");
 	nsteps = (journey_recv_uint8(buf, "funnel") << 8);
 	nsteps |= journey_recv_uint8(buf, "funnel");
-	if (version != FUNNEL_VERSION)
+	if (version != 1 && version != FUNNEL_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary value for type funnel"),
-				 errdetail("Unsupported format version %d.", version)));
+				 errmsg("unsupported format version %d for type %s", version, "funnel")));
 	if (nsteps < 1 || nsteps > FUNNEL_MAX_STEPS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary value for type funnel"),
-				 errdetail("The step count %d is out of range.", nsteps)));
+		journey_invalid_value(JOURNEY_FROM_BINARY, "funnel", "The step count %d is out of range.", nsteps);
+	if (version == 1 && (flags & FUNNEL_PARAMS))
+		journey_invalid_value(JOURNEY_FROM_BINARY, "funnel", "Unknown flags.");
 	customers = journey_recv_int64(buf, "funnel");
+	if (flags & FUNNEL_PARAMS)
+	{
+		params.known = true;
+		params.window = journey_recv_int64(buf, "funnel");
+		params.modes = journey_recv_int32(buf, "funnel");
+	}
 	for (k = 0; k < nsteps; k++)
 		reached[k] = journey_recv_int64(buf, "funnel");
 	for (k = 0; k < 2 * nsteps; k++)
@@ -565,10 +769,7 @@ funnel_recv(PG_FUNCTION_ARGS)
 		if (len == 0)
 			continue;
 		if (len < 0 || len > buf->len - buf->cursor)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid binary value for type funnel"),
-					 errdetail("The value is truncated.")));
+			journey_invalid_value(JOURNEY_FROM_BINARY, "funnel", "The value is truncated.");
 		sub.data = buf->data + buf->cursor;
 		sub.len = len;
 		sub.maxlen = len;
@@ -577,8 +778,10 @@ funnel_recv(PG_FUNCTION_ARGS)
 		buf->cursor += len;
 	}
 	journey_recv_done(buf, "funnel");
-	f = funnel_build(nsteps, (uint8) flags, customers, reached, durs);
-	funnel_validate(f, "binary");
+	if (params.known && !(flags & FUNNEL_TIMED))
+		journey_invalid_value(JOURNEY_FROM_BINARY, "funnel", "A funnel built from levels has no window or mode.");
+	f = funnel_build(nsteps, (uint8) flags, params, customers, reached, durs);
+	funnel_validate(f, JOURNEY_FROM_BINARY);
 	PG_RETURN_POINTER(f);
 }
 

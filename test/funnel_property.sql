@@ -4,7 +4,7 @@
 -- every partial chain with the rows it used), on thousands of random
 -- small event sets, under every valid combination of options.
 BEGIN;
-SELECT plan(11);
+SELECT plan(20);
 
 CREATE TYPE pg_temp.ref_entry AS (t bigint, step int, uid bigint);
 CREATE FUNCTION pg_temp.ref_funnel(ts bigint[], masks bigint[], win bigint, nsteps int, modes text)
@@ -111,7 +111,9 @@ SELECT is((SELECT count(*) FROM modes), 24::bigint, '24 valid option combination
 SELECT setseed(0.4242);
 CREATE TEMP TABLE sets AS
 SELECT g, 1 + floor(random() * 4)::int AS nsteps,
-       (ARRAY[0, 1, 2, 3])[1 + floor(random() * 4)::int] * interval '1 hour' AS win
+       -- a window of 1 microsecond: steps must share step 1's hour (a zero
+       -- window is an error)
+       (ARRAY[interval '1 microsecond', '1 hour', '2 hours', '3 hours'])[1 + floor(random() * 4)::int] AS win
 FROM generate_series(1, 2500) g;
 CREATE TEMP TABLE rows AS
 SELECT s.g, timestamptz '2026-03-01 00:00+00' + floor(random() * 6) * interval '1 hour' AS ts,
@@ -204,6 +206,83 @@ SELECT is((SELECT count(*) FROM (
               OR NOT EXISTS (SELECT 1 FROM rows r WHERE r.g = x.g AND r.ts = reached_at(x.p, k)
                              AND (ARRAY[r.s1, r.s2, r.s3, r.s4])[k])),
           0::bigint, 'funnel_path reports a valid chain');
+
+-- Round trips at the extremes: funnel_path and funnel values built by the
+-- aggregates from events at the first and last timestamps there are
+-- (4714-11-24 BC, 294276-12-31), windows from 1 microsecond to the widest
+-- interval, every option combination; and funnels whose counts are near
+-- 2^63.  Whatever the output writes, text and binary input read back.
+SET LOCAL timezone = 'UTC';
+CREATE TEMP TABLE xsets AS
+SELECT g, 1 + floor(random() * 4)::int AS nsteps,
+       (ARRAY[interval '1 microsecond', '1 hour', '1000 years', '106751991 days 04:00:54.775807'])[1 + floor(random() * 4)::int] AS win
+FROM generate_series(1, 200) g;
+CREATE TEMP TABLE xrows AS
+SELECT s.g,
+       (ARRAY[timestamptz '4714-11-24 00:00:00+00 BC', '4714-11-24 00:00:00.000001+00 BC', '4714-11-25 00:00:00+00 BC',
+              '2026-03-01 00:00+00', '294276-12-31 23:59:59.999999+00', '294276-12-31 23:59:59.999998+00',
+              '294276-12-30 00:00:00+00'])[1 + floor(random() * 7)::int] AS ts,
+       random() < 0.5 AS s1, random() < 0.5 AS s2, random() < 0.5 AS s3, random() < 0.5 AS s4
+FROM xsets s, LATERAL generate_series(1, 1 + floor(random() * 6)::int + (s.g * 0)) r;
+CREATE TEMP TABLE xpaths AS
+SELECT s.g, s.win, m.mode,
+       funnel_path(r.ts, s.win, m.mode, VARIADIC (ARRAY[r.s1, r.s2, r.s3, r.s4])[1:s.nsteps]) AS p,
+       funnel_path(r.ts::timestamp, s.win, m.mode, VARIADIC (ARRAY[r.s1, r.s2, r.s3, r.s4])[1:s.nsteps]) AS p_ts
+FROM xsets s JOIN xrows r USING (g) CROSS JOIN modes m
+GROUP BY s.g, s.win, m.mode;
+CREATE TEMP TABLE xfunnels AS
+SELECT x.win, x.mode, s.nsteps, funnel(x.p) AS fn
+FROM xpaths x JOIN xsets s USING (g) GROUP BY x.win, x.mode, s.nsteps;
+-- counts near 2^63: the largest funnel a rollup can reach
+INSERT INTO xfunnels
+SELECT NULL::interval, NULL::text, 2, rollup(fn) FROM (VALUES
+  ('v2 steps=2 customers=4611686018427387904 reached=4611686018427387904,4611686018427387904 timed=true window=01:00:00 mode=default {2: v1 n=4611686018427387904 zeros=0 sum_us=2767011611056432742400000000 min_us=600000000 max_us=600000000 buckets=1021:4611686018427387904; v1 n=4611686018427387904 zeros=0 sum_us=2767011611056432742400000000 min_us=600000000 max_us=600000000 buckets=1021:4611686018427387904}'::funnel),
+  ('v2 steps=2 customers=4611686018427387903 reached=1,0 timed=true window=01:00:00 mode=default'::funnel)) v(fn)
+UNION ALL
+SELECT NULL::interval, NULL::text, 2, rollup(fn) FROM (VALUES
+  ('v2 steps=2 customers=9223372036854775806 reached=9223372036854775806,1 timed=false'::funnel),
+  ('v2 steps=2 customers=1 reached=1,1 timed=false'::funnel)) v(fn);
+
+SELECT cmp_ok((SELECT count(*) FROM xpaths WHERE steps(p) >= 2 AND reached_at(p, 1) < '4714-11-25 00:00:01+00 BC'), '>', 0::bigint,
+              'some paths start at 4714 BC and reach step 2');
+SELECT is((SELECT count(*) FROM xpaths
+           WHERE p::text::funnel_path::text IS DISTINCT FROM p::text
+              OR p_ts::text::funnel_path::text IS DISTINCT FROM p_ts::text),
+          0::bigint, 'funnel_path text output reads back, at the extremes');
+SELECT is((SELECT count(*) FROM xfunnels WHERE fn::text::funnel::text IS DISTINCT FROM fn::text),
+          0::bigint, 'funnel text output reads back, at the extremes and near 2^63');
+SELECT is((SELECT count(*) FROM xfunnels WHERE fn IS NULL OR num_customers(fn) IS NULL), 0::bigint,
+          'every funnel was built (no overflow error, no NULL)');
+SELECT cmp_ok((SELECT max(num_customers(fn)) FROM xfunnels), '=', 9223372036854775807::bigint,
+              'a funnel counts 2^63 - 1 customers');
+SELECT throws_ok($$SELECT rollup(fn) FROM (VALUES ('v2 steps=2 customers=9223372036854775807 reached=0,0 timed=false'::funnel),
+                                                  ('v2 steps=2 customers=1 reached=0,0 timed=false'::funnel)) v(fn)$$,
+                 '22003', 'funnel customer count out of range', 'a rollup past 2^63 - 1 customers is an error');
+
+-- binary: COPY out and in again (server-side files, as a superuser)
+DO $$
+DECLARE
+  f text := '/tmp/journey_funnel_rt_' || pg_backend_pid() || '.bin';
+BEGIN
+  CREATE TEMP TABLE xbin_out AS
+    SELECT row_number() OVER () AS id, p, p_ts, NULL::funnel AS fn FROM xpaths
+    UNION ALL SELECT -row_number() OVER (), NULL, NULL, fn FROM xfunnels;
+  EXECUTE format('COPY xbin_out TO %L WITH (FORMAT binary)', f);
+  CREATE TEMP TABLE xbin_in (LIKE xbin_out);
+  EXECUTE format('COPY xbin_in FROM %L WITH (FORMAT binary)', f);
+  EXECUTE format('COPY (SELECT 1) TO %L', f);	-- leave no large file behind
+END $$;
+SELECT is((SELECT count(*) FROM xbin_in), (SELECT count(*) FROM xbin_out), 'binary COPY reads every row back');
+SELECT is((SELECT count(*) FROM xbin_out o JOIN xbin_in i USING (id)
+           WHERE o.p::text IS DISTINCT FROM i.p::text OR o.p_ts::text IS DISTINCT FROM i.p_ts::text
+              OR o.fn::text IS DISTINCT FROM i.fn::text),
+          0::bigint, 'binary input reads back what binary output wrote, funnel_path and funnel');
+SELECT is((SELECT count(*) FROM xfunnels f
+           WHERE f.win IS NOT NULL
+             AND (SELECT rollup(fn)::text FROM (SELECT funnel(x.p) AS fn FROM xpaths x JOIN xsets s USING (g)
+                                                WHERE x.win = f.win AND x.mode = f.mode AND s.nsteps = f.nsteps
+                                                GROUP BY x.g % 3) parts) IS DISTINCT FROM f.fn::text),
+          0::bigint, 'rollup of parts equals the funnel of the whole, at the extremes');
 
 SELECT * FROM finish();
 ROLLBACK;
