@@ -733,6 +733,26 @@ durations_check_fraction(double q)
 }
 
 /*
+ * percentile_disc's rank ceil(q * n) for 0 <= q <= 1 and 1 <= n < 2^63,
+ * computed as percentile_disc does (the product in double precision) but
+ * converted to an integer with clamping into [0, n]: near n = 2^63 the
+ * double product (and (double) n itself) can reach 2^63, which does not
+ * fit in an int64.
+ */
+static int64
+durations_rank(double q, int64 n)
+{
+	double		rank = ceil(q * (double) n);
+
+	if (!(rank > 0.0))
+		return 0;
+	if (rank >= (double) n)
+		return n;
+	/* here 0 < rank < (double) n <= 2^63: the conversion is exact */
+	return Min((int64) rank, n);
+}
+
+/*
  * The q-quantile with percentile_disc's rank (the value at position
  * ceil(q * n) of the sorted values, the first for q = 0), within 1%:
  * exact at q = 0 and 1 and for zero durations, otherwise the reported
@@ -746,7 +766,7 @@ durations_quantile_usec(const Durations *d, double q)
 	int			i;
 
 	durations_check_fraction(q);
-	rank = (int64) ceil(q * (double) d->count);
+	rank = durations_rank(q, d->count);
 	if (rank <= 1)
 		return d->min_usec;
 	if (rank >= d->count)
