@@ -482,10 +482,10 @@ rfm_model_bucket_valid(int d, int shift, uint64 q)
 
 /*
  * Check everything a model read from text or binary claims, and compute
- * its thresholds.  `how` names the form in messages.
+ * its thresholds.  `origin` gives the SQLSTATE.
  */
 static void
-rfm_model_validate(RfmModel *model, const char *how)
+rfm_model_validate(RfmModel *model, JourneyOrigin origin)
 {
 	int			d,
 				i;
@@ -523,10 +523,7 @@ rfm_model_validate(RfmModel *model, const char *how)
 							   (long long) total, (long long) model->n);
 	}
 	if (problem != NULL)
-		ereport(ERROR,
-				(errcode(strcmp(how, "binary") == 0 ? ERRCODE_INVALID_BINARY_REPRESENTATION : ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid %s value for type rfm_model", how),
-				 errdetail("%s", problem)));
+		journey_invalid_value(origin, "rfm_model", "%s", problem);
 	rfm_model_compute_thresholds(model);
 }
 
@@ -578,6 +575,14 @@ rfm_model_out(PG_FUNCTION_ARGS)
 		}
 	}
 	PG_RETURN_CSTRING(buf.data);
+}
+
+static void
+rfm_model_unsupported_version(int64 version, JourneyOrigin origin)
+{
+	ereport(ERROR,
+			(errcode(journey_origin_errcode(origin)),
+			 errmsg("unsupported format version %lld for type %s", (long long) version, "rfm_model")));
 }
 
 static void
@@ -633,7 +638,7 @@ rfm_model_in(PG_FUNCTION_ARGS)
 	rfm_model_expect(input, &p, "v");
 	version = rfm_model_parse_int(input, &p, "version");
 	if (version != RFM_MODEL_VERSION)
-		rfm_model_syntax_error(input, psprintf("Unknown version %lld.", (long long) version));
+		rfm_model_unsupported_version(version, JOURNEY_FROM_TEXT);
 	rfm_model_expect(input, &p, " bins=");
 	bins = rfm_model_parse_int(input, &p, "bins");
 	if (bins < RFM_MIN_BINS || bins > RFM_MAX_BINS)
@@ -691,7 +696,7 @@ rfm_model_in(PG_FUNCTION_ARGS)
 	}
 	if (*p != '\0')
 		rfm_model_syntax_error(input, "Unexpected characters at the end.");
-	rfm_model_validate(model, "text");
+	rfm_model_validate(model, JOURNEY_FROM_TEXT);
 	PG_RETURN_POINTER(rfm_model_resize(model, Max(Max(model->nvalues[0], model->nvalues[1]), model->nvalues[2])));
 }
 
@@ -736,10 +741,7 @@ rfm_model_recv(PG_FUNCTION_ARGS)
 				i;
 
 	if (version != RFM_MODEL_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary value for type rfm_model"),
-				 errdetail("Unknown version %d.", version)));
+		rfm_model_unsupported_version(version, JOURNEY_FROM_BINARY);
 	model = rfm_model_alloc(bins, RFM_MODEL_MAX_VALUES);
 	model->n = journey_recv_int64(buf, "rfm_model");
 	for (d = 0; d < RFM_NDIMS; d++)
@@ -750,11 +752,9 @@ rfm_model_recv(PG_FUNCTION_ARGS)
 		model->shift[d] = (uint8) journey_recv_uint8(buf, "rfm_model");
 		nvalues = journey_recv_int32(buf, "rfm_model");
 		if (nvalues < 1 || nvalues > RFM_MODEL_MAX_VALUES)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid binary value for type rfm_model"),
-					 errdetail("The %s dimension claims %d values; it must have 1 to %d.",
-							   rfm_dim_names[d], nvalues, RFM_MODEL_MAX_VALUES)));
+			journey_invalid_value(JOURNEY_FROM_BINARY, "rfm_model",
+								  "The %s dimension claims %d values; it must have 1 to %d.",
+								  rfm_dim_names[d], nvalues, RFM_MODEL_MAX_VALUES);
 		model->nvalues[d] = nvalues;
 		for (i = 0; i < nvalues; i++)
 		{
@@ -763,7 +763,7 @@ rfm_model_recv(PG_FUNCTION_ARGS)
 		}
 	}
 	journey_recv_done(buf, "rfm_model");
-	rfm_model_validate(model, "binary");
+	rfm_model_validate(model, JOURNEY_FROM_BINARY);
 	PG_RETURN_POINTER(rfm_model_resize(model, Max(Max(model->nvalues[0], model->nvalues[1]), model->nvalues[2])));
 }
 
@@ -800,9 +800,7 @@ rfm_model_add(PG_FUNCTION_ARGS)
 		model = rfm_model_alloc(bins, 16);	/* the executor copies it */
 	else
 	{
-		model = PG_GETARG_RFM_MODEL_P(0);
-		if (!AggCheckCallContext(fcinfo, NULL) || (Pointer) model != DatumGetPointer(PG_GETARG_DATUM(0)))
-			model = rfm_model_resize(model, Max(model->capacity, 16));
+		model = (RfmModel *) journey_writable_arg(fcinfo, 0);
 		if (model->bins != bins)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -938,7 +936,9 @@ rfm_model_scorer(FunctionCallInfo fcinfo)
 	else
 		header = (RfmModel *) raw;
 	if (VARSIZE(header) < RFM_MODEL_HEADER_SIZE)
-		elog(ERROR, "rfm_model value is truncated");
+		journey_invalid_value(JOURNEY_FROM_STATE, "rfm_model", "The value is truncated.");
+	if (header->version != RFM_MODEL_VERSION)
+		rfm_model_unsupported_version(header->version, JOURNEY_FROM_STATE);
 	if (cache != NULL && memcmp(cache->header.bytes + VARHDRSZ, (const char *) header + VARHDRSZ,
 								RFM_MODEL_HEADER_SIZE - VARHDRSZ) == 0 && header->thresholds_valid)
 		return &cache->header.model;
