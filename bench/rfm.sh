@@ -71,3 +71,27 @@ printf '%-62s %19sx\n' "journey speed-up over three NTILE(5)" "$(ratio "$ntile_m
 printf '%-62s %10.0f %8s\n' "journey: rfm_model(...) over all customers" "$model_ms" "$(ratio "$model_ms" "$ntile_ms")"
 printf '%-62s %10.0f %8s\n' "journey: rfm_score(model, ...) for every customer" "$score_ms" "$(ratio "$score_ms" "$ntile_ms")"
 printf '%-62s %10.0f %8s\n' "journey: model + scoring" "$(awk "BEGIN {print $model_ms + $score_ms}")" "$(ratio "($model_ms + $score_ms)" "$ntile_ms")"
+
+# Memory: the peak resident memory (VmHWM) of a fresh backend running each
+# window over all customers with the same columns carried, so that the
+# difference is what the window function itself keeps.  work_mem = 2GB
+# keeps the partition in memory, as a large work_mem would in production.
+peak_kb() {
+	psql -X -q -At <<SQL
+SET work_mem = '2GB';
+SET max_parallel_workers_per_gather = 0;
+SELECT pg_backend_pid() AS pid \gset
+\o /dev/null
+SELECT count(*) FROM (SELECT $1 OVER () AS x, last_purchase, invoices, revenue FROM customers) s
+WHERE x IS NOT NULL AND last_purchase IS NOT NULL AND invoices IS NOT NULL AND revenue IS NOT NULL;
+\o
+\setenv P :pid
+\! sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/\$P/status
+SQL
+}
+ntile_kb=$(peak_kb "ntile(5)")
+ours_kb=$(peak_kb "rfm_score(last_purchase, invoices, revenue)")
+printf '\n%-62s %10s %8s\n' "Peak backend memory (VmHWM), $customers customers" "MB" "B/row"
+printf '%-62s %10.0f %8s\n' "ntile(5) OVER ()" "$((ntile_kb / 1024))" "-"
+printf '%-62s %10.0f %8.1f\n' "journey: rfm_score(...) OVER (), above ntile" "$(((ours_kb - ntile_kb) / 1024))" \
+	"$(awk "BEGIN {print ($ours_kb - $ntile_kb) * 1024 / $customers}")"

@@ -48,7 +48,7 @@ SELECT cohort::date AS signup_week, cohort_size(r) AS customers,
        round(100 * retention_share(r, 2)) AS w2, round(100 * retention_share(r, 3)) AS w3,
        round(100 * retention_share(r, 4)) AS w4, round(100 * retention_share(r, 5)) AS w5,
        round(100 * retention_share(r, 6)) AS w6, round(100 * retention_share(r, 7)) AS w7
-FROM (SELECT date_trunc('week', signed_up_at) AS cohort, retention_agg(weeks) AS r
+FROM (SELECT date_trunc('week', signed_up_at) AS cohort, retention_agg(weeks, '1 week') AS r
       FROM (SELECT c.id, c.signed_up_at,
                    active_periods(e.ts, e.name IN ('first_report', 'use'), c.signed_up_at, '1 week', 8) AS weeks
             FROM customers c LEFT JOIN events e ON e.customer_id = c.id

@@ -178,3 +178,18 @@ RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 \i test/force_parallel_off.psql
+
+-- counts near 2^63: the rank ceil(q * n) must not overflow (0.1.0 gave the
+-- minimum for quantile(d, 1) here)
+CREATE TABLE huge_counts (name text, d durations);
+INSERT INTO huge_counts VALUES
+  ('n = 2^63 - 1, one 1 ms, the rest 1 hour',
+   'v1 n=9223372036854775807 zeros=0 sum_us=33204139332677192901600001000 min_us=1000 max_us=3600000000 buckets=349:1,1113:9223372036854775806'),
+  ('n = 2^63 - 1, all zeros but one hour',
+   'v1 n=9223372036854775807 zeros=9223372036854775806 sum_us=3600000000 min_us=0 max_us=3600000000 buckets=1113:1'),
+  ('n = 2^63 - 1, one zero, the rest 1 minute',
+   'v1 n=9223372036854775807 zeros=1 sum_us=553402322211286548360000000 min_us=0 max_us=60000000 buckets=906:9223372036854775806');
+SELECT name, q, quantile(d, q)
+FROM huge_counts, unnest(ARRAY[0, 1e-300, 1e-18, 0.5, 0.99999999999999989, 1]::float8[]) q
+ORDER BY name, q;
+SELECT name, quantiles(d, ARRAY[0, 0.5, 1]) FROM huge_counts ORDER BY name;

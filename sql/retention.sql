@@ -62,6 +62,20 @@ SELECT active_periods(now(), true, '2026-01-01', '7 days', 10001);
 SELECT active_periods(now(), true, NULL, '7 days', 4);
 SELECT active_periods(now(), true, '-infinity', '7 days', 4);
 SELECT active_periods(ts, true, '2026-01-01', '7 days', n) FROM (VALUES (now(), 4), (now(), 5)) v(ts, n);
+-- origin and period must not change within a group either (0.1.0 counted
+-- each row against its own origin and period)
+SELECT active_periods(ts, true, '2026-01-01', p, 4)
+FROM (VALUES (timestamptz '2026-01-02', interval '7 days'), ('2026-01-03', '1 day')) v(ts, p);
+SELECT active_periods(ts, true, o, '7 days', 4)
+FROM (VALUES (timestamptz '2026-01-02', timestamptz '2026-01-01 00:00+00'), ('2026-01-03', '2026-01-02 00:00+00')) v(ts, o);
+-- an origin that is a column constant per group is fine
+SELECT k, active_periods(ts, true, o, '1 day', 3)
+FROM (VALUES (1, timestamptz '2026-01-02', timestamptz '2026-01-01'), (1, '2026-01-03', '2026-01-01'),
+             (2, '2026-01-02', '2026-01-02'), (2, '2026-01-03', '2026-01-02')) v(k, ts, o)
+GROUP BY k ORDER BY k;
+-- the state is checked: the support functions take any bytea from SQL
+SELECT active_periods_final('\x00');
+SELECT active_periods_final('\x0200000001000000000000000000000000000000000000000000000000');
 
 -- period_lifecycle(active, first_seen, origin, period): PostHog's statuses
 -- for periods 1..n-1 (period 0 only tells whether period 1 follows activity).
@@ -103,8 +117,9 @@ EXCEPTION WHEN invalid_text_representation THEN
   RAISE NOTICE '10001 periods rejected: %', detail;
 END $$;
 
--- Binary form: version, flags, periods (int4), customers (int8), the
--- active counts (int8 each).  Round trip, then hostile bytes through
+-- Binary form: version (2), flags, periods (int4), period (int8 µs, 0 =
+-- unknown), customers (int8), the active counts (int8 each); version 1
+-- (0.1.0) has no period.  Round trip, then hostile bytes through
 -- cohort_retention_recv (test_recv is defined in sql/setup.sql).
 SELECT cohort_retention_send('customers=5 active=5,2,1');
 SELECT test_recv('cohort_retention', cohort_retention_send(r)) = r::text AS binary_round_trip
@@ -112,8 +127,11 @@ FROM (VALUES ('customers=5 active=5,2,1'::cohort_retention), ('customers=0 activ
              ('customers=9223372036854775807 active=1')) v(r);
 \set SHOW_CONTEXT never
 SELECT test_recv('cohort_retention', '\x01');                                        -- truncated
-SELECT test_recv('cohort_retention', '\x02000000000100000000000000010000000000000001'); -- version 2
+SELECT test_recv('cohort_retention', '\x03000000000100000000000000010000000000000001'); -- version 3
 SELECT test_recv('cohort_retention', '\x01000000000000000000000000010000000000000001'); -- 0 periods
+SELECT test_recv('cohort_retention', '\x020100000001000000000000000000000000000000010000000000000001'); -- flags
+SELECT test_recv('cohort_retention', '\x020000000001ffffffffffffffff00000000000000010000000000000001'); -- negative period
+SELECT test_recv('cohort_retention', '\x02000000000100000000000000010000000000000001'); -- v2 without period
 SELECT test_recv('cohort_retention', '\x010000000002000000000000000100000000000000010000'); -- short
 SELECT test_recv('cohort_retention', '\x01000000000100000000000000010000000000000002'); -- active > customers
 SELECT test_recv('cohort_retention', '\x0100000000010000000000000001ffffffffffffffff'); -- negative
@@ -152,6 +170,58 @@ SELECT rollup(r) AS all_cohorts FROM rt_cohorts;
 SELECT retention_agg(b) FROM (VALUES (B'10'), (B'101')) v(b);
 SELECT rollup(r) FROM (VALUES ('customers=1 active=1'::cohort_retention), ('customers=1 active=1,0')) v(r);
 SELECT retention_share('customers=0 active=0', 0) AS empty_cohort;
+
+-- Cohorts remember their period when retention_agg is given it, and
+-- rollup refuses to merge a weekly cohort with a daily one (0.1.0 merged
+-- them).  A value without a period (0.1.0's, or retention_agg(bits))
+-- merges with any: the result keeps the known period, so a rollup fails
+-- exactly when two known periods differ, in any order.
+SELECT retention_agg(b, '1 week') AS weekly, cohort_period(retention_agg(b, '1 week'))
+FROM (VALUES (B'110'), (B'100')) v(b);
+SELECT 'customers=2 active=2,1 period_us=86400000000'::cohort_retention AS daily,
+       cohort_period('customers=2 active=2,1 period_us=86400000000'),
+       cohort_period('customers=2 active=2,1') AS unknown;
+SELECT c::cohort_retention::text = c AS round_trip,
+       test_recv('cohort_retention', cohort_retention_send(c::cohort_retention)) = c AS binary_round_trip
+FROM (VALUES ('customers=2 active=2,1 period_us=86400000000'),
+             ('customers=9223372036854775807 active=9223372036854775807 period_us=9223372036854775807'),
+             ('customers=0 active=0 period_us=1')) v(c);
+SELECT rollup(r) FROM (VALUES ('customers=2 active=2,1 period_us=604800000000'::cohort_retention),
+                              ('customers=1 active=1,1'), ('customers=3 active=3,0 period_us=604800000000')) v(r);
+SELECT rollup(r) FROM (VALUES ('customers=1 active=1,1'::cohort_retention), ('customers=3 active=3,0')) v(r);
+SELECT rollup(r) FROM (VALUES ('customers=2 active=2,1 period_us=604800000000'::cohort_retention),
+                              ('customers=1 active=1,1'), ('customers=3 active=3,0 period_us=86400000000')) v(r);
+SELECT rollup(r) FROM (VALUES ('customers=3 active=3,0 period_us=86400000000'::cohort_retention),
+                              ('customers=1 active=1,1'), ('customers=2 active=2,1 period_us=604800000000')) v(r);
+SELECT rollup(r) FROM (SELECT retention_agg(b, p) AS r
+                       FROM (VALUES (B'11', interval '1 day', 1), (B'10', '1 week', 2)) v(b, p, c)
+                       GROUP BY c) x;
+SELECT retention_agg(b, p) FROM (VALUES (B'11', interval '1 day'), (B'10', '1 week')) v(b, p);
+SELECT retention_agg(b, NULL) FROM (VALUES (B'11')) v(b);
+SELECT retention_agg(b, '0') FROM (VALUES (B'11')) v(b);
+SELECT 'customers=2 active=2,1 period_us=0'::cohort_retention;
+SELECT 'customers=2 active=2,1 period_us=-5'::cohort_retention;
+SELECT 'customers=2 active=2,1 period_us=5 '::cohort_retention;
+SELECT 'customers=2 active=2,1 period=5'::cohort_retention;
+-- 0.1.0 values keep reading: binary version 1, and the raw bytes a 0.1.0
+-- server stored (made here by declaring the built-in byteacat as returning
+-- a cohort_retention, so the bytes land in the table as they are: version
+-- 1, flags, unused, periods = 2, 4 bytes of padding, customers = 3, active
+-- 3 and 1, little-endian as on disk).
+SELECT test_recv('cohort_retention', '\x010000000002000000000000000300000000000000030000000000000001') AS binary_v1;
+\set SHOW_CONTEXT never
+SELECT test_recv('cohort_retention', '\x0100000000020000000000000003000000000000000300000000000000') AS binary_v1_short;
+\set SHOW_CONTEXT errors
+CREATE FUNCTION test_raw_cohort_retention(bytea, bytea) RETURNS cohort_retention
+    LANGUAGE internal IMMUTABLE STRICT AS 'byteacat';
+CREATE TABLE rt_stored_v1 AS
+SELECT test_raw_cohort_retention('\x010000000200000000000000030000000000000003000000000000000100000000000000', '') AS r;
+SELECT r, cohort_size(r), cohort_period(r), retention_share(r, 1),
+       test_recv('cohort_retention', cohort_retention_send(r)) AS via_binary FROM rt_stored_v1;
+SELECT rollup(r) FROM (SELECT r FROM rt_stored_v1 UNION ALL
+                       SELECT 'customers=1 active=1,0 period_us=86400000000') x;
+SELECT test_raw_cohort_retention('\x09000000010000000000000001000000000000000100000000000000', '');
+DROP FUNCTION test_raw_cohort_retention(bytea, bytea);
 
 -- Forced parallel plans give the same answers as serial ones.
 CREATE TABLE rt_big AS

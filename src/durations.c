@@ -263,13 +263,35 @@ durations_copy(const Durations *d)
 	return copy;
 }
 
+/* Raise the error for a value of a format version we do not know. */
+static void
+durations_unsupported_version(int version, JourneyOrigin origin)
+{
+	ereport(ERROR,
+			(errcode(journey_origin_errcode(origin)),
+			 errmsg("unsupported format version %d for type %s", version, "durations")));
+}
+
 /*
- * Reject any value a hostile or corrupted input could carry: wrong
- * version, window out of range, counts that do not add up, min/max/sum
- * inconsistent with the buckets.  `origin` says which input it came from.
+ * 0.1.0's name for durations_check, with the origin as "text" or "binary"
+ * (anything else counts as an internal state).
  */
 void
 durations_validate(const Durations *d, const char *origin)
+{
+	durations_check(d, strcmp(origin, "text") == 0 ? JOURNEY_FROM_TEXT
+					: strcmp(origin, "binary") == 0 ? JOURNEY_FROM_BINARY
+					: JOURNEY_FROM_STATE);
+}
+
+/*
+ * Reject any value a hostile or corrupted input could carry: wrong
+ * version, window out of range, counts that do not add up, min/max/sum
+ * inconsistent with the buckets.  `origin` says which input it came from,
+ * and so the SQLSTATE.
+ */
+void
+durations_check(const Durations *d, JourneyOrigin origin)
 {
 	const char *problem = NULL;
 	uint64		bucket_total = 0;
@@ -280,8 +302,8 @@ durations_validate(const Durations *d, const char *origin)
 
 	durations_init_constants();
 	if (d->version != DURATIONS_VERSION)
-		problem = "unsupported version";
-	else if (d->flags != 0)
+		durations_unsupported_version(d->version, origin);
+	if (d->flags != 0)
 		problem = "unknown flags";
 	else if (d->nbuckets > DURATIONS_MAX_BUCKETS)
 		problem = "too many buckets";
@@ -321,11 +343,7 @@ durations_validate(const Durations *d, const char *origin)
 			problem = "a bucket lies below min";
 	}
 	if (problem != NULL)
-		ereport(ERROR,
-				(errcode(strcmp(origin, "text") == 0 ? ERRCODE_INVALID_TEXT_REPRESENTATION
-						 : ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid %s value for type durations", origin),
-				 errdetail("The value is inconsistent: %s.", problem)));
+		journey_invalid_value(origin, "durations", "The value is inconsistent: %s.", problem);
 }
 
 /*
@@ -443,6 +461,14 @@ durations_in(PG_FUNCTION_ARGS)
 
 	durations_init_constants();
 	memset(&header, 0, sizeof(header));
+	if (p[0] == 'v' && p[1] >= '0' && p[1] <= '9' && (p[1] != '1' || p[2] != ' '))
+	{
+		char	   *end;
+		long		version = strtol(p + 1, &end, 10);
+
+		if (*end == ' ' && version != DURATIONS_VERSION && version >= 0 && version < INT_MAX)
+			durations_unsupported_version((int) version, JOURNEY_FROM_TEXT);
+	}
 	if (p[0] != 'v' || p[1] != '1' || p[2] != ' ')
 		durations_syntax_error(input, "A durations value starts with its format version \"v1\".");
 	header.version = DURATIONS_VERSION;
@@ -516,7 +542,7 @@ durations_in(PG_FUNCTION_ARGS)
 		d->counts[index - lo] = strtoull(p, &end, 10);
 		p = (*end == ',') ? end + 1 : end;
 	}
-	durations_validate(d, "text");
+	durations_check(d, JOURNEY_FROM_TEXT);
 	PG_RETURN_POINTER(d);
 }
 
@@ -574,10 +600,7 @@ durations_recv(PG_FUNCTION_ARGS)
 	header.version = journey_recv_uint8(buf, "durations");
 	header.flags = journey_recv_uint8(buf, "durations");
 	if (header.version != DURATIONS_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary value for type durations"),
-				 errdetail("Unsupported format version %d.", header.version)));
+		durations_unsupported_version(header.version, JOURNEY_FROM_BINARY);
 	header.count = journey_recv_int64(buf, "durations");
 	header.zero_count = journey_recv_int64(buf, "durations");
 	header.sum_hi = journey_recv_int64(buf, "durations");
@@ -586,10 +609,8 @@ durations_recv(PG_FUNCTION_ARGS)
 	header.max_usec = journey_recv_int64(buf, "durations");
 	used = journey_recv_int32(buf, "durations");
 	if (used < 0 || used > DURATIONS_MAX_BUCKETS || (int64) used * 12 != buf->len - buf->cursor)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary value for type durations"),
-				 errdetail("The bucket count %d does not match the value's length.", used)));
+		journey_invalid_value(JOURNEY_FROM_BINARY, "durations",
+							  "The bucket count %d does not match the value's length.", used);
 
 	/* first pass: indexes strictly increasing, in range, within one window */
 	start_cursor = buf->cursor;
@@ -599,19 +620,15 @@ durations_recv(PG_FUNCTION_ARGS)
 		int64		count = journey_recv_int64(buf, "durations");
 
 		if (index <= prev || index > durations_max_index || count <= 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid binary value for type durations"),
-					 errdetail("Bucket %d is out of order, out of range or empty.", i + 1)));
+			journey_invalid_value(JOURNEY_FROM_BINARY, "durations",
+								  "Bucket %d is out of order, out of range or empty.", i + 1);
 		if (i == 0)
 			lo = index;
 		hi = prev = index;
 	}
 	if (used > 0 && hi - lo + 1 > DURATIONS_MAX_BUCKETS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary value for type durations"),
-				 errdetail("Buckets span more than %d indexes.", DURATIONS_MAX_BUCKETS)));
+		journey_invalid_value(JOURNEY_FROM_BINARY, "durations",
+							  "Buckets span more than %d indexes.", DURATIONS_MAX_BUCKETS);
 	d = durations_alloc(lo, hi);
 	if (used == 0)
 	{
@@ -629,7 +646,7 @@ durations_recv(PG_FUNCTION_ARGS)
 		d->counts[index - lo] = (uint64) journey_recv_int64(buf, "durations");
 	}
 	journey_recv_done(buf, "durations");
-	durations_validate(d, "binary");
+	durations_check(d, JOURNEY_FROM_BINARY);
 	PG_RETURN_POINTER(d);
 }
 
@@ -644,7 +661,6 @@ durations_add(PG_FUNCTION_ARGS)
 {
 	Durations  *state;
 	int64		usec;
-	bool		in_aggregate = AggCheckCallContext(fcinfo, NULL);
 
 	if (PG_ARGISNULL(1))
 	{
@@ -665,9 +681,7 @@ durations_add(PG_FUNCTION_ARGS)
 	/* a new value is made in the current context; the executor copies it */
 	if (PG_ARGISNULL(0))
 		PG_RETURN_POINTER(durations_single(usec));
-	state = PG_GETARG_DURATIONS_P(0);
-	if (!in_aggregate)
-		state = durations_copy(state);
+	state = (Durations *) journey_writable_arg(fcinfo, 0);
 	PG_RETURN_POINTER(durations_add_usec(state, usec));
 }
 
@@ -680,12 +694,10 @@ PG_FUNCTION_INFO_V1(durations_merge);
 Datum
 durations_merge(PG_FUNCTION_ARGS)
 {
-	Durations  *state = PG_GETARG_DURATIONS_P(0);
+	Durations  *state = (Durations *) journey_writable_arg(fcinfo, 0);
 	Durations  *other = PG_GETARG_DURATIONS_P(1);
 
 	durations_init_constants();
-	if (!AggCheckCallContext(fcinfo, NULL) || (Pointer) state != DatumGetPointer(PG_GETARG_DATUM(0)))
-		state = durations_copy(state);
 	PG_RETURN_POINTER(durations_merge_into(state, other));
 }
 
@@ -733,6 +745,26 @@ durations_check_fraction(double q)
 }
 
 /*
+ * percentile_disc's rank ceil(q * n) for 0 <= q <= 1 and 1 <= n < 2^63,
+ * computed as percentile_disc does (the product in double precision) but
+ * converted to an integer with clamping into [0, n]: near n = 2^63 the
+ * double product (and (double) n itself) can reach 2^63, which does not
+ * fit in an int64.
+ */
+static int64
+durations_rank(double q, int64 n)
+{
+	double		rank = ceil(q * (double) n);
+
+	if (!(rank > 0.0))
+		return 0;
+	if (rank >= (double) n)
+		return n;
+	/* here 0 < rank < (double) n <= 2^63: the conversion is exact */
+	return Min((int64) rank, n);
+}
+
+/*
  * The q-quantile with percentile_disc's rank (the value at position
  * ceil(q * n) of the sorted values, the first for q = 0), within 1%:
  * exact at q = 0 and 1 and for zero durations, otherwise the reported
@@ -746,7 +778,7 @@ durations_quantile_usec(const Durations *d, double q)
 	int			i;
 
 	durations_check_fraction(q);
-	rank = (int64) ceil(q * (double) d->count);
+	rank = durations_rank(q, d->count);
 	if (rank <= 1)
 		return d->min_usec;
 	if (rank >= d->count)
@@ -772,11 +804,11 @@ durations_quantile_usec(const Durations *d, double q)
 }
 
 static void
-durations_null_argument(const char *function, const char *argument)
+durations_null_argument(const char *argument)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-			 errmsg("%s: %s must not be NULL", function, argument)));
+			 errmsg("%s must not be null", argument)));
 }
 
 /* A NULL summary gives NULL; a NULL fraction is an error. */
@@ -787,7 +819,7 @@ durations_quantile(PG_FUNCTION_ARGS)
 	Durations  *d;
 
 	if (PG_ARGISNULL(1))
-		durations_null_argument("quantile", "the fraction");
+		durations_null_argument("fraction");
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	d = PG_GETARG_DURATIONS_P(0);
@@ -810,7 +842,7 @@ durations_quantiles(PG_FUNCTION_ARGS)
 	int			lbs[1] = {1};
 
 	if (PG_ARGISNULL(1))
-		durations_null_argument("quantiles", "the array of fractions");
+		durations_null_argument("the array of fractions");
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	d = PG_GETARG_DURATIONS_P(0);
@@ -825,7 +857,7 @@ durations_quantiles(PG_FUNCTION_ARGS)
 	for (i = 0; i < n; i++)
 	{
 		if (nulls[i])
-			durations_null_argument("quantiles", "a fraction");
+			durations_null_argument("a fraction");
 		values[i] = IntervalPGetDatum(journey_usec_to_interval(
 										durations_quantile_usec(d, DatumGetFloat8(values[i]))));
 	}
@@ -855,7 +887,7 @@ durations_histogram(PG_FUNCTION_ARGS)
 	int			i;
 
 	if (PG_ARGISNULL(1))
-		durations_null_argument("histogram", "the number of bins");
+		durations_null_argument("the number of bins");
 	nbins = PG_GETARG_INT32(1);
 	journey_init_srf(fcinfo);
 	if (PG_ARGISNULL(0))

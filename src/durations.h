@@ -34,9 +34,11 @@ typedef struct Durations
 #define DURATIONS_SIZE(nbuckets) (DURATIONS_HEADER_SIZE + sizeof(uint64) * (nbuckets))
 #define PG_GETARG_DURATIONS_P(n) ((Durations *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
 
-/* Text I/O, for values that embed durations in their own text form. */
+/* Text and binary I/O, for values that embed durations in their own forms. */
 extern Datum durations_in(PG_FUNCTION_ARGS);
 extern Datum durations_out(PG_FUNCTION_ARGS);
+extern Datum durations_recv(PG_FUNCTION_ARGS);
+extern Datum durations_send(PG_FUNCTION_ARGS);
 
 /* Must be called once before the functions below (cheap after the first). */
 extern void durations_init_constants(void);
@@ -53,7 +55,12 @@ extern Durations *durations_add_usec(Durations *d, int64 usec);
 extern Durations *durations_merge_into(Durations *d, const Durations *other);
 extern Durations *durations_copy(const Durations *d);
 
-/* Raise an error unless d is a consistent value; origin: "text", "binary". */
+/*
+ * Raise an error unless d is a consistent value, with the SQLSTATE of
+ * where it came from (journey.h).  durations_validate is the older form,
+ * origin "text" or "binary" (anything else: an aggregate state).
+ */
+extern void durations_check(const Durations *d, JourneyOrigin origin);
 extern void durations_validate(const Durations *d, const char *origin);
 
 /* percentile_disc-ranked quantile within 1%; errors when q is not in [0,1]. */

@@ -91,36 +91,72 @@ lifecycle_read_params(FunctionCallInfo fcinfo, int64 *as_of, int64 *dormant, int
 	if (PG_ARGISNULL(4) || PG_ARGISNULL(5) || PG_ARGISNULL(6))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("lifecycle_stage: as_of, dormant_after and churned_after must not be null")));
+				 errmsg("as_of, dormant_after and churned_after must not be null")));
 	*as_of = PG_GETARG_TIMESTAMPTZ(4);
 	if (TIMESTAMP_NOT_FINITE(*as_of))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("lifecycle_stage: as_of must be a finite timestamp")));
+				 errmsg("as_of must be a finite timestamp")));
 	*dormant = journey_interval_to_usec(PG_GETARG_INTERVAL_P(5), "dormant_after");
 	*churned = journey_interval_to_usec(PG_GETARG_INTERVAL_P(6), "churned_after");
 	if (*dormant <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("lifecycle_stage: dormant_after must be positive"),
+				 errmsg("dormant_after must be positive"),
 				 errdetail("dormant_after is %s.",
 						   DatumGetCString(DirectFunctionCall1(interval_out, PG_GETARG_DATUM(5))))));
 	if (*churned <= *dormant)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("lifecycle_stage: churned_after must be longer than dormant_after"),
+				 errmsg("churned_after must be longer than dormant_after"),
 				 errdetail("dormant_after is %s, churned_after is %s.",
 						   DatumGetCString(DirectFunctionCall1(interval_out, PG_GETARG_DATUM(5))),
 						   DatumGetCString(DirectFunctionCall1(interval_out, PG_GETARG_DATUM(6)))),
 				 errhint("A month counts as 30 days.")));
 }
 
-static void
-lifecycle_params_differ(void)
+static const char *
+lifecycle_usec_text(int64 usec)
 {
+	return DatumGetCString(DirectFunctionCall1(interval_out,
+											   IntervalPGetDatum(journey_usec_to_interval(usec))));
+}
+
+/*
+ * Raise the error for a row (or partial state) whose parameters differ
+ * from the group's, naming the first that differs and both its values.
+ */
+static void
+lifecycle_check_params(const LifecycleState *state, int64 as_of, int64 dormant, int64 churned)
+{
+	const char *name;
+	const char *group_value;
+	const char *row_value;
+
+	if (as_of != state->as_of)
+	{
+		name = "as_of";
+		group_value = DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(state->as_of)));
+		row_value = DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(as_of)));
+	}
+	else if (dormant != state->dormant)
+	{
+		name = "dormant_after";
+		group_value = lifecycle_usec_text(state->dormant);
+		row_value = lifecycle_usec_text(dormant);
+	}
+	else if (churned != state->churned)
+	{
+		name = "churned_after";
+		group_value = lifecycle_usec_text(state->churned);
+		row_value = lifecycle_usec_text(churned);
+	}
+	else
+		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("lifecycle_stage: as_of, dormant_after and churned_after must be the same on every row of a group"),
+			 errmsg("as_of, dormant_after and churned_after must be the same on every row of a group"),
+			 errdetail("The group has %s %s, a row %s.", name, group_value, row_value),
 			 errhint("Pass constants, or columns that are constant per customer.")));
 }
 
@@ -174,10 +210,9 @@ lifecycle_transfn(PG_FUNCTION_ARGS)
 		/* cheap check that the parameters did not change */
 		if (PG_ARGISNULL(4) || PG_ARGISNULL(5) || PG_ARGISNULL(6))
 			lifecycle_read_params(fcinfo, &as_of, &dormant, &churned);	/* raises */
-		if (PG_GETARG_TIMESTAMPTZ(4) != state->as_of ||
-			journey_interval_to_usec(PG_GETARG_INTERVAL_P(5), "dormant_after") != state->dormant ||
-			journey_interval_to_usec(PG_GETARG_INTERVAL_P(6), "churned_after") != state->churned)
-			lifecycle_params_differ();
+		lifecycle_check_params(state, PG_GETARG_TIMESTAMPTZ(4),
+							   journey_interval_to_usec(PG_GETARG_INTERVAL_P(5), "dormant_after"),
+							   journey_interval_to_usec(PG_GETARG_INTERVAL_P(6), "churned_after"));
 	}
 
 	if (PG_ARGISNULL(1))
@@ -214,9 +249,7 @@ lifecycle_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(state);
 	}
 	state = (LifecycleState *) PG_GETARG_POINTER(0);
-	if (state->as_of != other->as_of || state->dormant != other->dormant ||
-		state->churned != other->churned)
-		lifecycle_params_differ();
+	lifecycle_check_params(state, other->as_of, other->dormant, other->churned);
 	state->activation = Min(state->activation, other->activation);
 	state->last_use = Max(state->last_use, other->last_use);
 	state->before_window = Max(state->before_window, other->before_window);
@@ -248,10 +281,7 @@ lifecycle_serialize(PG_FUNCTION_ARGS)
 static void
 lifecycle_corrupt(const char *detail)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid serialized state for lifecycle_stage"),
-			 errdetail("%s", detail)));
+	journey_invalid_value(JOURNEY_FROM_STATE, "lifecycle_stage state", "%s", detail);
 }
 
 PG_FUNCTION_INFO_V1(lifecycle_deserialize);
@@ -265,13 +295,14 @@ lifecycle_deserialize(PG_FUNCTION_ARGS)
 	LifecycleState s;
 	LifecycleState *state;
 
-	buf.data = VARDATA_ANY(data);
-	buf.len = VARSIZE_ANY_EXHDR(data);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
+	int			version;
 
-	if (journey_recv_uint8(&buf, what) != LIFECYCLE_SERIAL_VERSION)
-		lifecycle_corrupt("Unsupported state version.");
+	journey_bytea_reader(&buf, data);
+	version = journey_recv_uint8(&buf, what);
+	if (version != LIFECYCLE_SERIAL_VERSION)
+		ereport(ERROR,
+				(errcode(journey_origin_errcode(JOURNEY_FROM_STATE)),
+				 errmsg("unsupported format version %d for type %s", version, what)));
 	s.as_of = journey_recv_int64(&buf, what);
 	s.dormant = journey_recv_int64(&buf, what);
 	s.churned = journey_recv_int64(&buf, what);
@@ -365,14 +396,18 @@ lifecycle_label_oids(FunctionCallInfo fcinfo)
 	typoid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
 							 CStringGetDatum("lifecycle_stage"), ObjectIdGetDatum(nsp));
 	if (!OidIsValid(typoid))
-		elog(ERROR, "type lifecycle_stage not found in the schema of journey");
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("type lifecycle_stage does not exist in the schema of journey")));
 	oids = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(Oid) * LC_NSTAGES);
 	for (i = 0; i < LC_NSTAGES; i++)
 	{
 		oids[i] = GetSysCacheOid2(ENUMTYPOIDNAME, Anum_pg_enum_oid,
 								  ObjectIdGetDatum(typoid), CStringGetDatum(lifecycle_labels[i]));
 		if (!OidIsValid(oids[i]))
-			elog(ERROR, "label %s of type lifecycle_stage not found", lifecycle_labels[i]);
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("label %s of type lifecycle_stage does not exist", lifecycle_labels[i])));
 	}
 	fcinfo->flinfo->fn_extra = oids;
 	return oids;

@@ -54,8 +54,21 @@ retention_ncond_differ(int a, int b)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-			 errmsg("retention: every row of a group must pass the same number of conditions"),
+			 errmsg("every row of a group must pass the same number of conditions to retention"),
 			 errdetail("One row passes %d conditions, another %d.", a, b)));
+}
+
+/*
+ * ARR_DATA_PTR without its signed/unsigned mix (which -Wsign-compare
+ * reports in PostgreSQL's macro).
+ */
+static char *
+retention_array_data(ArrayType *array)
+{
+	Size		offset = ARR_HASNULL(array) ? (Size) array->dataoffset
+		: (Size) ARR_OVERHEAD_NONULLS(ARR_NDIM(array));
+
+	return (char *) array + offset;
 }
 
 /*
@@ -89,7 +102,7 @@ retention_transfn(PG_FUNCTION_ARGS)
 				 errdetail("The row passes %d conditions in %d dimensions.", n, ARR_NDIM(conds))));
 	Assert(ARR_ELEMTYPE(conds) == BOOLOID);
 	nullmap = ARR_NULLBITMAP(conds);
-	data = ARR_DATA_PTR(conds);
+	data = retention_array_data(conds);
 	for (i = 0; i < n; i++)
 	{
 		if (nullmap != NULL && (nullmap[i / 8] & (1 << (i % 8))) == 0)
@@ -150,125 +163,281 @@ retention_final(PG_FUNCTION_ARGS)
  * active_periods(ts, is_active, origin, period, periods) -> varbit
  * --------------------------------------------------------------------- */
 
+/* A period as text, e.g. "7 days", for messages; 0 is "unknown". */
+static const char *
+retention_period_text(int64 usec)
+{
+	if (usec == 0)
+		return "unknown";
+	return DatumGetCString(DirectFunctionCall1(interval_out,
+											   IntervalPGetDatum(journey_usec_to_interval(usec))));
+}
+
+/* A period argument in microseconds; it must be positive. */
 static int64
-retention_period_usec(Datum period, const char *fname)
+retention_period_usec(Datum period)
 {
 	int64		usec = journey_interval_to_usec(DatumGetIntervalP(period), "period");
 
 	if (usec <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: period must be positive", fname),
-				 errdetail("period is %s.", DatumGetCString(DirectFunctionCall1(interval_out, period)))));
+				 errmsg("period must be positive"),
+				 errdetail("The period is %s.", DatumGetCString(DirectFunctionCall1(interval_out, period)))));
 	return usec;
 }
 
 static void
-retention_check_origin(TimestampTz origin, const char *fname)
+retention_check_origin(TimestampTz origin)
 {
 	if (TIMESTAMP_NOT_FINITE(origin))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s: origin must be a finite timestamp", fname)));
+				 errmsg("origin must be a finite timestamp")));
+}
+
+static const char *
+retention_timestamptz_text(TimestampTz ts)
+{
+	return DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(ts)));
+}
+
+/* The parameters of active_periods, read from arguments 3..5 and checked. */
+typedef struct ActivePeriodsParams
+{
+	TimestampTz origin;
+	int64		period_usec;
+	int32		periods;
+} ActivePeriodsParams;
+
+static void
+active_periods_read_params(FunctionCallInfo fcinfo, ActivePeriodsParams *params)
+{
+	if (PG_ARGISNULL(3) || PG_ARGISNULL(4) || PG_ARGISNULL(5))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("origin, period and periods must not be null")));
+	params->origin = PG_GETARG_TIMESTAMPTZ(3);
+	retention_check_origin(params->origin);
+	params->period_usec = retention_period_usec(PG_GETARG_DATUM(4));
+	params->periods = PG_GETARG_INT32(5);
+	if (params->periods < 1 || params->periods > RETENTION_MAX_PERIODS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("periods must be between 1 and %d", RETENTION_MAX_PERIODS),
+				 errdetail("periods is %d.", params->periods)));
+}
+
+static void
+active_periods_periods_differ(int group, int row)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("periods must be the same on every row of a group"),
+			 errdetail("The group has %d periods, a row asks for %d.", group, row)));
+}
+
+/* Set bit k of bits when ts falls in period k (0 <= k < periods). */
+static void
+active_periods_set(bits8 *bits, const ActivePeriodsParams *params, TimestampTz ts)
+{
+	int64		offset;
+
+	if (!TIMESTAMP_NOT_FINITE(ts) && ts >= params->origin &&
+		!pg_sub_s64_overflow(ts, params->origin, &offset) && offset / params->period_usec < params->periods)
+	{
+		int			k = (int) (offset / params->period_usec);
+
+		bits[k / BITS_PER_BYTE] |= (bits8) (1 << (BITS_PER_BYTE - 1 - k % BITS_PER_BYTE));
+	}
 }
 
 /*
- * Transition of active_periods: arguments (state, ts, is_active, origin,
- * period, periods).  NULL origin, period or periods is an error; a NULL
- * or infinite ts, a false or NULL is_active, a ts before origin or past
- * the last period leave the bits as they are (but the customer has a bit
- * string, all zeros, so cohort sizes count them).
+ * 0.1.0's transition of active_periods, kept for databases not yet
+ * updated (its state, the bit string, cannot tell whether origin or
+ * period changed between rows; 0.2.0's active_periods_trans can).
  */
 PG_FUNCTION_INFO_V1(active_periods_transfn);
 Datum
 active_periods_transfn(PG_FUNCTION_ARGS)
 {
 	VarBit	   *state;
-	TimestampTz origin;
-	int64		period;
-	int32		periods;
-	bool		in_aggregate = AggCheckCallContext(fcinfo, NULL);
+	ActivePeriodsParams params;
 
-	if (PG_ARGISNULL(3) || PG_ARGISNULL(4) || PG_ARGISNULL(5))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("active_periods: origin, period and periods must not be null")));
-	origin = PG_GETARG_TIMESTAMPTZ(3);
-	retention_check_origin(origin, "active_periods");
-	period = retention_period_usec(PG_GETARG_DATUM(4), "active_periods");
-	periods = PG_GETARG_INT32(5);
-	if (periods < 1 || periods > RETENTION_MAX_PERIODS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("active_periods: periods must be between 1 and %d", RETENTION_MAX_PERIODS),
-				 errdetail("periods is %d.", periods)));
-
+	active_periods_read_params(fcinfo, &params);
 	if (PG_ARGISNULL(0))
 	{
-		int			len = VARBITTOTALLEN(periods);
+		int			len = VARBITTOTALLEN(params.periods);
 
 		state = (VarBit *) palloc0(len);
 		SET_VARSIZE(state, len);
-		VARBITLEN(state) = periods;
+		VARBITLEN(state) = params.periods;
 	}
 	else
 	{
-		state = PG_GETARG_VARBIT_P(0);
-		if (VARBITLEN(state) != periods)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("active_periods: periods must be the same on every row of a group"),
-					 errdetail("The group has %d periods, the row asks for %d.", VARBITLEN(state), periods)));
-		/* a copy unless we own the state (aggregate, not a toasted copy) */
-		if (!in_aggregate || (Pointer) state != DatumGetPointer(PG_GETARG_DATUM(0)))
-		{
-			VarBit	   *copy = (VarBit *) palloc(VARSIZE(state));
-
-			memcpy(copy, state, VARSIZE(state));
-			state = copy;
-		}
+		state = (VarBit *) journey_writable_arg(fcinfo, 0);
+		if (VARBITLEN(state) != params.periods)
+			active_periods_periods_differ(VARBITLEN(state), params.periods);
 	}
-
 	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2) && PG_GETARG_BOOL(2))
-	{
-		TimestampTz ts = PG_GETARG_TIMESTAMPTZ(1);
-		int64		offset;
-
-		if (!TIMESTAMP_NOT_FINITE(ts) && ts >= origin &&
-			!pg_sub_s64_overflow(ts, origin, &offset) && offset / period < periods)
-		{
-			int			k = (int) (offset / period);
-
-			VARBITS(state)[k / BITS_PER_BYTE] |= (bits8) (1 << (BITS_PER_BYTE - 1 - k % BITS_PER_BYTE));
-		}
-	}
+		active_periods_set(VARBITS(state), &params, PG_GETARG_TIMESTAMPTZ(1));
 	PG_RETURN_VARBIT_P(state);
 }
 
-/* Combine of active_periods: OR two bit strings of the same length. */
+/* 0.1.0's combine of active_periods: OR two bit strings of the same length. */
 PG_FUNCTION_INFO_V1(active_periods_combine);
 Datum
 active_periods_combine(PG_FUNCTION_ARGS)
 {
-	VarBit	   *state = PG_GETARG_VARBIT_P(0);
+	VarBit	   *state = (VarBit *) journey_writable_arg(fcinfo, 0);
 	VarBit	   *other = PG_GETARG_VARBIT_P(1);
+	int			nbytes;
 	int			i;
 
 	if (VARBITLEN(state) != VARBITLEN(other))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("active_periods: periods must be the same on every row of a group"),
-				 errdetail("One part has %d periods, another %d.", VARBITLEN(state), VARBITLEN(other))));
-	if (!AggCheckCallContext(fcinfo, NULL) || (Pointer) state != DatumGetPointer(PG_GETARG_DATUM(0)))
-	{
-		VarBit	   *copy = (VarBit *) palloc(VARSIZE(state));
-
-		memcpy(copy, state, VARSIZE(state));
-		state = copy;
-	}
-	for (i = 0; i < VARBITBYTES(state); i++)
+		active_periods_periods_differ(VARBITLEN(state), VARBITLEN(other));
+	nbytes = (int) VARBITBYTES(state);
+	for (i = 0; i < nbytes; i++)
 		VARBITS(state)[i] |= VARBITS(other)[i];
 	PG_RETURN_VARBIT_P(state);
+}
+
+/*
+ * The state of active_periods (0.2.0): its parameters and the bits, as a
+ * bytea, so that a row or a partial state with other parameters is an
+ * error instead of bits counted against another origin or period.
+ */
+#define ACTIVE_PERIODS_STATE_VERSION 1
+
+typedef struct ActivePeriodsState
+{
+	int32		vl_len_;
+	uint8		version;
+	uint8		flags;			/* reserved, 0 */
+	int16		unused;
+	int32		periods;
+	int64		origin;
+	int64		period_usec;
+	bits8		bits[FLEXIBLE_ARRAY_MEMBER];	/* periods bits, leftmost = 0 */
+} ActivePeriodsState;
+
+#define ACTIVE_PERIODS_STATE_SIZE(periods) \
+	(offsetof(ActivePeriodsState, bits) + ((Size) (periods) + BITS_PER_BYTE - 1) / BITS_PER_BYTE)
+
+/*
+ * The state argument argno, checked: the functions can be called from SQL
+ * with any bytea.  Writable when `writable`.
+ */
+static ActivePeriodsState *
+active_periods_state_arg(FunctionCallInfo fcinfo, int argno, bool writable)
+{
+	ActivePeriodsState *st = writable
+		? (ActivePeriodsState *) journey_writable_arg(fcinfo, argno)
+		: (ActivePeriodsState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
+
+	if (VARSIZE(st) < offsetof(ActivePeriodsState, bits))
+		journey_invalid_value(JOURNEY_FROM_STATE, "active_periods state", "The state is truncated.");
+	if (st->version != ACTIVE_PERIODS_STATE_VERSION)
+		ereport(ERROR,
+				(errcode(journey_origin_errcode(JOURNEY_FROM_STATE)),
+				 errmsg("unsupported format version %d for type %s", st->version, "active_periods state")));
+	if (st->flags != 0 || st->unused != 0 || st->periods < 1 || st->periods > RETENTION_MAX_PERIODS ||
+		VARSIZE(st) != ACTIVE_PERIODS_STATE_SIZE(st->periods) ||
+		TIMESTAMP_NOT_FINITE(st->origin) || st->period_usec <= 0)
+		journey_invalid_value(JOURNEY_FROM_STATE, "active_periods state",
+							  "The parameters do not match the state's length or are out of range.");
+	return st;
+}
+
+/* Raise the error for a row or part whose parameters differ from the group's. */
+static void
+active_periods_check_params(const ActivePeriodsState *st, const ActivePeriodsParams *params)
+{
+	if (st->periods != params->periods)
+		active_periods_periods_differ(st->periods, params->periods);
+	if (st->period_usec != params->period_usec)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("period must be the same on every row of a group"),
+				 errdetail("The group has a period of %s, a row %s.",
+						   retention_period_text(st->period_usec),
+						   retention_period_text(params->period_usec))));
+	if (st->origin != params->origin)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("origin must be the same on every row of a group"),
+				 errdetail("The group has origin %s, a row %s.",
+						   retention_timestamptz_text(st->origin), retention_timestamptz_text(params->origin)),
+				 errhint("Group by the column that gives the origin, e.g. GROUP BY customer_id, signed_up_at.")));
+}
+
+/*
+ * Transition of active_periods: arguments (state, ts, is_active, origin,
+ * period, periods).  NULL origin, period or periods is an error, and so
+ * is one that differs from the group's first row; a NULL or infinite ts,
+ * a false or NULL is_active, a ts before origin or past the last period
+ * leave the bits as they are (but the customer has a bit string, all
+ * zeros, so cohort sizes count them).
+ */
+PG_FUNCTION_INFO_V1(active_periods_trans);
+Datum
+active_periods_trans(PG_FUNCTION_ARGS)
+{
+	ActivePeriodsState *st;
+	ActivePeriodsParams params;
+
+	active_periods_read_params(fcinfo, &params);
+	if (PG_ARGISNULL(0))
+	{
+		Size		len = ACTIVE_PERIODS_STATE_SIZE(params.periods);
+
+		st = (ActivePeriodsState *) palloc0(len);
+		SET_VARSIZE(st, len);
+		st->version = ACTIVE_PERIODS_STATE_VERSION;
+		st->periods = params.periods;
+		st->origin = params.origin;
+		st->period_usec = params.period_usec;
+	}
+	else
+	{
+		st = active_periods_state_arg(fcinfo, 0, true);
+		active_periods_check_params(st, &params);
+	}
+	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2) && PG_GETARG_BOOL(2))
+		active_periods_set(st->bits, &params, PG_GETARG_TIMESTAMPTZ(1));
+	PG_RETURN_BYTEA_P((bytea *) st);
+}
+
+/* Combine of active_periods: OR two states of the same parameters. */
+PG_FUNCTION_INFO_V1(active_periods_merge);
+Datum
+active_periods_merge(PG_FUNCTION_ARGS)
+{
+	ActivePeriodsState *st = active_periods_state_arg(fcinfo, 0, true);
+	ActivePeriodsState *other = active_periods_state_arg(fcinfo, 1, false);
+	ActivePeriodsParams params = {other->origin, other->period_usec, other->periods};
+	Size		nbytes = ACTIVE_PERIODS_STATE_SIZE(st->periods) - offsetof(ActivePeriodsState, bits);
+	Size		i;
+
+	active_periods_check_params(st, &params);
+	for (i = 0; i < nbytes; i++)
+		st->bits[i] |= other->bits[i];
+	PG_RETURN_BYTEA_P((bytea *) st);
+}
+
+/* Final function of active_periods: the bit string. */
+PG_FUNCTION_INFO_V1(active_periods_final);
+Datum
+active_periods_final(PG_FUNCTION_ARGS)
+{
+	ActivePeriodsState *st = active_periods_state_arg(fcinfo, 0, false);
+	int			len = VARBITTOTALLEN(st->periods);
+	VarBit	   *result = (VarBit *) palloc0(len);
+
+	SET_VARSIZE(result, len);
+	VARBITLEN(result) = st->periods;
+	memcpy(VARBITS(result), st->bits, VARBITBYTES(result));
+	PG_RETURN_VARBIT_P(result);
 }
 
 static bool
@@ -278,7 +447,7 @@ retention_bit(const VarBit *bits, int k)
 }
 
 static TimestampTz
-retention_period_start(TimestampTz origin, int64 period, int k, const char *fname)
+retention_period_start(TimestampTz origin, int64 period, int k)
 {
 	int64		offset;
 	TimestampTz start;
@@ -287,7 +456,7 @@ retention_period_start(TimestampTz origin, int64 period, int k, const char *fnam
 		TIMESTAMP_NOT_FINITE(start) || !IS_VALID_TIMESTAMP(start))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("%s: timestamp out of range", fname),
+				 errmsg("timestamp out of range"),
 				 errdetail("Period %d starts after the last valid timestamp.", k)));
 	return start;
 }
@@ -320,10 +489,10 @@ period_lifecycle(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(2) || PG_ARGISNULL(3))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("period_lifecycle: origin and period must not be null")));
+				 errmsg("origin and period must not be null")));
 	origin = PG_GETARG_TIMESTAMPTZ(2);
-	retention_check_origin(origin, "period_lifecycle");
-	period = retention_period_usec(PG_GETARG_DATUM(3), "period_lifecycle");
+	retention_check_origin(origin);
+	period = retention_period_usec(PG_GETARG_DATUM(3));
 	journey_init_srf(fcinfo);
 	if (PG_ARGISNULL(0))
 		return (Datum) 0;
@@ -356,7 +525,7 @@ period_lifecycle(PG_FUNCTION_ARGS)
 			status = "dormant";
 		else
 			continue;
-		values[0] = TimestampTzGetDatum(retention_period_start(origin, period, k, "period_lifecycle"));
+		values[0] = TimestampTzGetDatum(retention_period_start(origin, period, k));
 		values[1] = CStringGetTextDatum(status);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
@@ -367,7 +536,15 @@ period_lifecycle(PG_FUNCTION_ARGS)
  * cohort_retention: customers, and customers active per period
  * --------------------------------------------------------------------- */
 
-#define COHORT_RETENTION_VERSION 1
+/*
+ * Format versions.  Version 1 (0.1.0) had no period; version 2 adds the
+ * length of a period in microseconds, 0 when unknown: a 0.1.0 value, or
+ * one built by retention_agg(bits) without a period.  Version 1 values
+ * (raw bytes on disk, binary input) are converted on read; their text
+ * form is version 2's with the period left out.
+ */
+#define COHORT_RETENTION_VERSION 2
+#define COHORT_RETENTION_VERSION_1 1
 
 typedef struct CohortRetention
 {
@@ -376,12 +553,27 @@ typedef struct CohortRetention
 	uint8		flags;			/* reserved, 0 */
 	int16		unused;
 	int32		periods;		/* 1..RETENTION_MAX_PERIODS */
+	int32		unused2;
+	int64		period_usec;	/* length of a period, 0 = unknown */
 	int64		customers;
 	int64		active[FLEXIBLE_ARRAY_MEMBER];	/* 0 <= active[k] <= customers */
 } CohortRetention;
 
+/* Version 1's layout: no period. */
+typedef struct CohortRetentionV1
+{
+	int32		vl_len_;
+	uint8		version;
+	uint8		flags;
+	int16		unused;
+	int32		periods;
+	int64		customers;
+	int64		active[FLEXIBLE_ARRAY_MEMBER];
+} CohortRetentionV1;
+
 #define COHORT_RETENTION_SIZE(n) (offsetof(CohortRetention, active) + sizeof(int64) * (n))
-#define PG_GETARG_COHORT_RETENTION_P(n) ((CohortRetention *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
+#define COHORT_RETENTION_V1_SIZE(n) (offsetof(CohortRetentionV1, active) + sizeof(int64) * (n))
+#define PG_GETARG_COHORT_RETENTION_P(n) cohort_retention_upgrade(PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
 
 static CohortRetention *
 cohort_retention_alloc(int periods)
@@ -394,45 +586,65 @@ cohort_retention_alloc(int periods)
 	return r;
 }
 
+/*
+ * A stored value in the current layout: the value itself, or a version 1
+ * value (0.1.0) converted into a new one with an unknown period.
+ */
 static CohortRetention *
-cohort_retention_copy(const CohortRetention *r)
+cohort_retention_upgrade(struct varlena *raw)
 {
-	CohortRetention *copy = palloc(VARSIZE(r));
+	CohortRetention *r = (CohortRetention *) raw;
+	const CohortRetentionV1 *old;
+	CohortRetention *result;
 
-	memcpy(copy, r, VARSIZE(r));
-	return copy;
+	if (r->version == COHORT_RETENTION_VERSION)
+		return r;
+	if (r->version != COHORT_RETENTION_VERSION_1)
+		ereport(ERROR,
+				(errcode(journey_origin_errcode(JOURNEY_FROM_STATE)),
+				 errmsg("unsupported format version %d for type %s", r->version, "cohort_retention")));
+	old = (const CohortRetentionV1 *) raw;
+	if (old->periods < 1 || old->periods > RETENTION_MAX_PERIODS ||
+		VARSIZE(old) != COHORT_RETENTION_V1_SIZE(old->periods))
+		journey_invalid_value(JOURNEY_FROM_STATE, "cohort_retention",
+							  "The number of periods does not match the value's length.");
+	result = cohort_retention_alloc(old->periods);
+	result->flags = old->flags;
+	result->customers = old->customers;
+	memcpy(result->active, old->active, sizeof(int64) * old->periods);
+	return result;
 }
 
-/* Check every invariant; origin names the input path in the message. */
+/* Check every invariant; origin says where the value came from. */
 static void
-cohort_retention_validate(const CohortRetention *r, const char *origin)
+cohort_retention_validate(const CohortRetention *r, JourneyOrigin origin)
 {
 	int			k;
-	const char *problem = NULL;
 
-	if (r->version != COHORT_RETENTION_VERSION || r->flags != 0 || r->unused != 0)
-		problem = "Unsupported format version or flags.";
-	else if (r->periods < 1 || r->periods > RETENTION_MAX_PERIODS ||
-			 VARSIZE(r) != COHORT_RETENTION_SIZE(r->periods))
-		problem = "The number of periods does not match the value's length.";
-	else if (r->customers < 0)
-		problem = "The number of customers is negative.";
-	else
-		for (k = 0; k < r->periods; k++)
-			if (r->active[k] < 0 || r->active[k] > r->customers)
-			{
-				problem = "An active count is negative or exceeds the number of customers.";
-				break;
-			}
-	if (problem)
+	if (r->version != COHORT_RETENTION_VERSION)
 		ereport(ERROR,
-				(errcode(strcmp(origin, "text") == 0 ? ERRCODE_INVALID_TEXT_REPRESENTATION
-						 : ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid %s value for type cohort_retention", origin),
-				 errdetail("%s", problem)));
+				(errcode(journey_origin_errcode(origin)),
+				 errmsg("unsupported format version %d for type %s", r->version, "cohort_retention")));
+	if (r->flags != 0 || r->unused != 0 || r->unused2 != 0)
+		journey_invalid_value(origin, "cohort_retention", "The reserved flags are not zero.");
+	if (r->periods < 1 || r->periods > RETENTION_MAX_PERIODS ||
+		VARSIZE(r) != COHORT_RETENTION_SIZE(r->periods))
+		journey_invalid_value(origin, "cohort_retention",
+							  "The number of periods does not match the value's length.");
+	if (r->period_usec < 0)
+		journey_invalid_value(origin, "cohort_retention", "The period is negative.");
+	if (r->customers < 0)
+		journey_invalid_value(origin, "cohort_retention", "The number of customers is negative.");
+	for (k = 0; k < r->periods; k++)
+		if (r->active[k] < 0 || r->active[k] > r->customers)
+			journey_invalid_value(origin, "cohort_retention",
+								  "An active count is negative or exceeds the number of customers.");
 }
 
-/* Text form: customers=3 active=3,1,0 */
+/*
+ * Text form: customers=3 active=3,1,0 period_us=604800000000, the period
+ * left out when unknown (which is 0.1.0's form).
+ */
 PG_FUNCTION_INFO_V1(cohort_retention_out);
 Datum
 cohort_retention_out(PG_FUNCTION_ARGS)
@@ -445,6 +657,8 @@ cohort_retention_out(PG_FUNCTION_ARGS)
 	appendStringInfo(&buf, "customers=" INT64_FORMAT " active=", r->customers);
 	for (k = 0; k < r->periods; k++)
 		appendStringInfo(&buf, k == 0 ? INT64_FORMAT : "," INT64_FORMAT, r->active[k]);
+	if (r->period_usec != 0)
+		appendStringInfo(&buf, " period_us=" INT64_FORMAT, r->period_usec);
 	PG_RETURN_CSTRING(buf.data);
 }
 
@@ -455,7 +669,7 @@ cohort_retention_syntax(const char *input, const char *detail)
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("invalid input syntax for type cohort_retention: \"%s\"", input),
 			 errdetail("%s", detail),
-			 errhint("The form is customers=N active=A0,A1,...")));
+			 errhint("The form is customers=N active=A0,A1,... with an optional period_us=P at the end.")));
 }
 
 /* A non-negative decimal int64 at *pos, digits only. */
@@ -484,6 +698,7 @@ cohort_retention_in(PG_FUNCTION_ARGS)
 	const char *input = PG_GETARG_CSTRING(0);
 	const char *p = input;
 	int64		customers;
+	int64		period_usec = 0;
 	int64	   *counts = palloc(sizeof(int64) * RETENTION_MAX_PERIODS);
 	int			n = 0;
 	CohortRetention *r;
@@ -500,20 +715,36 @@ cohort_retention_in(PG_FUNCTION_ARGS)
 		if (n == RETENTION_MAX_PERIODS)
 			cohort_retention_syntax(input, "There are too many periods.");
 		counts[n++] = cohort_retention_number(input, &p);
-		if (*p == '\0')
+		if (*p == '\0' || *p == ' ')
 			break;
 		if (*p != ',')
 			cohort_retention_syntax(input, "Counts must be separated by commas.");
 		p++;
 	}
+	if (*p == ' ')
+	{
+		if (strncmp(p, " period_us=", 11) != 0)
+			cohort_retention_syntax(input, "Only \" period_us=\" may follow the counts.");
+		p += 11;
+		period_usec = cohort_retention_number(input, &p);
+		if (period_usec == 0)
+			cohort_retention_syntax(input, "The period must be positive (leave it out when unknown).");
+		if (*p != '\0')
+			cohort_retention_syntax(input, "Unexpected characters after the period.");
+	}
 	r = cohort_retention_alloc(n);
 	r->customers = customers;
+	r->period_usec = period_usec;
 	memcpy(r->active, counts, sizeof(int64) * n);
-	cohort_retention_validate(r, "text");
+	cohort_retention_validate(r, JOURNEY_FROM_TEXT);
 	PG_RETURN_POINTER(r);
 }
 
-/* Binary form: version, flags, periods, customers, the active counts. */
+/*
+ * Binary form: version (2), flags, periods, period in microseconds (0 =
+ * unknown), customers, the active counts.  Version 1 (0.1.0) has no
+ * period and is read as unknown.
+ */
 PG_FUNCTION_INFO_V1(cohort_retention_send);
 Datum
 cohort_retention_send(PG_FUNCTION_ARGS)
@@ -526,6 +757,7 @@ cohort_retention_send(PG_FUNCTION_ARGS)
 	pq_sendbyte(&buf, r->version);
 	pq_sendbyte(&buf, r->flags);
 	pq_sendint32(&buf, r->periods);
+	pq_sendint64(&buf, r->period_usec);
 	pq_sendint64(&buf, r->customers);
 	for (k = 0; k < r->periods; k++)
 		pq_sendint64(&buf, r->active[k]);
@@ -541,85 +773,158 @@ cohort_retention_recv(PG_FUNCTION_ARGS)
 	int			version;
 	int			flags;
 	int32		periods;
+	int64		period_usec = 0;
 	CohortRetention *r;
 	int			k;
 
 	version = journey_recv_uint8(buf, what);
+	if (version != COHORT_RETENTION_VERSION && version != COHORT_RETENTION_VERSION_1)
+		ereport(ERROR,
+				(errcode(journey_origin_errcode(JOURNEY_FROM_BINARY)),
+				 errmsg("unsupported format version %d for type %s", version, what)));
 	flags = journey_recv_uint8(buf, what);
 	periods = journey_recv_int32(buf, what);
-	if (version != COHORT_RETENTION_VERSION || flags != 0 ||
-		periods < 1 || periods > RETENTION_MAX_PERIODS ||
+	if (version == COHORT_RETENTION_VERSION)
+		period_usec = journey_recv_int64(buf, what);
+	if (flags != 0)
+		journey_invalid_value(JOURNEY_FROM_BINARY, what, "The reserved flags are not zero.");
+	if (periods < 1 || periods > RETENTION_MAX_PERIODS ||
 		(int64) (periods + 1) * 8 != buf->len - buf->cursor)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary value for type cohort_retention"),
-				 errdetail("The version, flags or number of periods do not match the value.")));
+		journey_invalid_value(JOURNEY_FROM_BINARY, what,
+							  "The number of periods does not match the value's length.");
 	r = cohort_retention_alloc(periods);
+	r->period_usec = period_usec;
 	r->customers = journey_recv_int64(buf, what);
 	for (k = 0; k < periods; k++)
 		r->active[k] = journey_recv_int64(buf, what);
 	journey_recv_done(buf, what);
-	cohort_retention_validate(r, "binary");
+	cohort_retention_validate(r, JOURNEY_FROM_BINARY);
 	PG_RETURN_POINTER(r);
 }
 
 /*
- * retention_agg's transition: count one customer's bit string.  A NULL
- * bit string is skipped.  Updates the state in place when called as an
- * aggregate on a state it owns.
+ * The state argument of a transition or merge function in the current
+ * layout, safe to update in place (journey_writable_arg).
+ */
+static CohortRetention *
+cohort_retention_writable_arg(FunctionCallInfo fcinfo, int argno)
+{
+	return cohort_retention_upgrade(journey_writable_arg(fcinfo, argno));
+}
+
+static void
+cohort_retention_periods_differ(int64 a, int64 b)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("cannot merge cohort_retention values with different periods"),
+			 errdetail("One has a period of %s, the other of %s.",
+					   retention_period_text(a), retention_period_text(b)),
+			 errhint("Roll up cohorts built with the same period (daily with daily, weekly with weekly).")));
+}
+
+/* Count one customer's bit string into r (in place). */
+static CohortRetention *
+cohort_retention_count(FunctionCallInfo fcinfo, int64 period_usec)
+{
+	CohortRetention *r;
+	VarBit	   *bits = PG_GETARG_VARBIT_P(1);
+	int			n = VARBITLEN(bits);
+	int			k;
+
+	if (n < 1 || n > RETENTION_MAX_PERIODS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a bit string of retention_agg must have 1 to %d bits", RETENTION_MAX_PERIODS),
+				 errdetail("It has %d.", n)));
+	if (PG_ARGISNULL(0))
+	{
+		r = cohort_retention_alloc(n);
+		r->period_usec = period_usec;
+	}
+	else
+	{
+		r = cohort_retention_writable_arg(fcinfo, 0);
+		if (r->periods != n)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("every bit string of retention_agg must have the same length"),
+					 errdetail("The value has %d periods, the bit string %d bits.", r->periods, n)));
+		if (r->period_usec != period_usec)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("period must be the same on every row of retention_agg"),
+					 errdetail("The group has a period of %s, a row %s.",
+							   retention_period_text(r->period_usec),
+							   retention_period_text(period_usec))));
+	}
+	if (r->customers == PG_INT64_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("cohort_retention customer count out of range")));
+	r->customers++;
+	for (k = 0; k < n; k++)
+		if (retention_bit(bits, k))
+			r->active[k]++;
+	return r;
+}
+
+/*
+ * retention_agg(bits)'s transition: count one customer's bit string; the
+ * period stays unknown.  A NULL bit string is skipped.
  */
 PG_FUNCTION_INFO_V1(cohort_retention_add);
 Datum
 cohort_retention_add(PG_FUNCTION_ARGS)
 {
-	CohortRetention *r;
-	VarBit	   *bits;
-	int			n;
-	int			k;
-
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
 		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	bits = PG_GETARG_VARBIT_P(1);
-	n = VARBITLEN(bits);
-	if (n < 1 || n > RETENTION_MAX_PERIODS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("retention_agg: a bit string must have 1 to %d bits", RETENTION_MAX_PERIODS),
-				 errdetail("It has %d.", n)));
-	if (PG_ARGISNULL(0))
-		r = cohort_retention_alloc(n);
-	else
-	{
-		r = PG_GETARG_COHORT_RETENTION_P(0);
-		if (!AggCheckCallContext(fcinfo, NULL) || (Pointer) r != DatumGetPointer(PG_GETARG_DATUM(0)))
-			r = cohort_retention_copy(r);
-		if (r->periods != n)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("retention_agg: every bit string must have the same length"),
-					 errdetail("The value has %d periods, the bit string %d bits.", r->periods, n)));
-	}
-	if (r->customers == PG_INT64_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("retention_agg: too many customers")));
-	r->customers++;
-	for (k = 0; k < n; k++)
-		if (retention_bit(bits, k))
-			r->active[k]++;
-	PG_RETURN_POINTER(r);
+	PG_RETURN_POINTER(cohort_retention_count(fcinfo, 0));
 }
 
-/* Merge: rollup's transition and retention_agg's combine function. */
+/*
+ * retention_agg(bits, period)'s transition: the same, and the value
+ * records the period (the one given to active_periods), so that rollup
+ * refuses to merge cohorts of different periods.  A NULL period is an
+ * error, a period that changes between rows too.
+ */
+PG_FUNCTION_INFO_V1(cohort_retention_add_period);
+Datum
+cohort_retention_add_period(PG_FUNCTION_ARGS)
+{
+	int64		period_usec;
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("period must not be null")));
+	period_usec = retention_period_usec(PG_GETARG_DATUM(2));
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	PG_RETURN_POINTER(cohort_retention_count(fcinfo, period_usec));
+}
+
+/*
+ * Merge: rollup's transition and retention_agg's combine function.  Both
+ * values must have the same number of periods, and the same period when
+ * both know it; a value whose period is unknown (0.1.0, or retention_agg
+ * without a period) merges with any, and the result keeps the known
+ * period.  So a rollup fails exactly when its known periods differ,
+ * whatever the order of its inputs.
+ */
 PG_FUNCTION_INFO_V1(cohort_retention_merge);
 Datum
 cohort_retention_merge(PG_FUNCTION_ARGS)
 {
-	CohortRetention *r = PG_GETARG_COHORT_RETENTION_P(0);
+	CohortRetention *r = cohort_retention_writable_arg(fcinfo, 0);
 	CohortRetention *other = PG_GETARG_COHORT_RETENTION_P(1);
 	int			k;
 
@@ -628,12 +933,14 @@ cohort_retention_merge(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot merge cohort_retention values with different numbers of periods"),
 				 errdetail("One has %d periods, the other %d.", r->periods, other->periods)));
-	if (!AggCheckCallContext(fcinfo, NULL) || (Pointer) r != DatumGetPointer(PG_GETARG_DATUM(0)))
-		r = cohort_retention_copy(r);
+	if (r->period_usec != 0 && other->period_usec != 0 && r->period_usec != other->period_usec)
+		cohort_retention_periods_differ(r->period_usec, other->period_usec);
+	if (r->period_usec == 0)
+		r->period_usec = other->period_usec;
 	if (pg_add_s64_overflow(r->customers, other->customers, &r->customers))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("cohort_retention: too many customers")));
+				 errmsg("cohort_retention customer count out of range")));
 	for (k = 0; k < r->periods; k++)
 		r->active[k] += other->active[k];	/* <= customers: no overflow */
 	PG_RETURN_POINTER(r);
@@ -681,4 +988,16 @@ Datum
 cohort_retention_customers(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_INT64(PG_GETARG_COHORT_RETENTION_P(0)->customers);
+}
+
+/* cohort_period(r): the period of a cohort_retention, NULL when unknown. */
+PG_FUNCTION_INFO_V1(cohort_retention_period);
+Datum
+cohort_retention_period(PG_FUNCTION_ARGS)
+{
+	CohortRetention *r = PG_GETARG_COHORT_RETENTION_P(0);
+
+	if (r->period_usec == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INTERVAL_P(journey_usec_to_interval(r->period_usec));
 }

@@ -17,15 +17,18 @@ COMMENT ON AGGREGATE retention(boolean[])
     IS 'ClickHouse retention(): r[1] = condition 1 met by some row; r[i] = r[1] and condition i met by some row';
 
 -- active_periods: per customer, one bit per period (leftmost = period 0).
--- The state is the bit string; the combine function ORs partial states.
-CREATE FUNCTION active_periods_transfn(bit varying, timestamptz, boolean, timestamptz, interval, integer)
-    RETURNS bit varying AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION active_periods_combine(bit varying, bit varying) RETURNS bit varying
+-- The state (a bytea) carries origin, period and periods with the bits, so
+-- a row or partial state with other parameters is an error.
+CREATE FUNCTION active_periods_trans(bytea, timestamptz, boolean, timestamptz, interval, integer)
+    RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION active_periods_merge(bytea, bytea) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION active_periods_final(bytea) RETURNS bit varying
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE AGGREGATE active_periods(ts timestamptz, is_active boolean, origin timestamptz,
                                 period interval, periods integer) (
-    SFUNC = active_periods_transfn, STYPE = bit varying,
-    COMBINEFUNC = active_periods_combine, PARALLEL = SAFE
+    SFUNC = active_periods_trans, STYPE = bytea, FINALFUNC = active_periods_final,
+    COMBINEFUNC = active_periods_merge, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE active_periods(timestamptz, boolean, timestamptz, interval, integer)
     IS 'bit k set when an active row falls in [origin + k*period, origin + (k+1)*period)';
@@ -68,11 +71,20 @@ CREATE AGGREGATE retention_agg(active bit varying) (
 );
 COMMENT ON AGGREGATE retention_agg(bit varying)
     IS 'count customers, and customers active per period, from active_periods() bit strings';
+CREATE FUNCTION cohort_retention_add_period(cohort_retention, bit varying, interval) RETURNS cohort_retention
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE retention_agg(active bit varying, period interval) (
+    SFUNC = cohort_retention_add_period, STYPE = cohort_retention,
+    COMBINEFUNC = cohort_retention_merge, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE retention_agg(bit varying, interval)
+    IS 'as retention_agg(bit varying), and the value records the period so that rollup refuses to mix periods';
 CREATE AGGREGATE rollup(cohort_retention) (
     SFUNC = cohort_retention_merge, STYPE = cohort_retention,
     COMBINEFUNC = cohort_retention_merge, PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE rollup(cohort_retention) IS 'merge cohort_retention values, e.g. cohorts into a total';
+COMMENT ON AGGREGATE rollup(cohort_retention)
+    IS 'merge cohort_retention values, e.g. cohorts into a total; their periods must agree where known';
 
 CREATE FUNCTION retention_matrix(cohort_retention, OUT period integer, OUT customers bigint,
                                  OUT active bigint, OUT share double precision)
@@ -86,3 +98,7 @@ COMMENT ON FUNCTION retention_share(cohort_retention, integer)
     IS 'share of the cohort active in the period (0-based); NULL past the last period or for an empty cohort';
 CREATE FUNCTION cohort_size(cohort_retention) RETURNS bigint
     AS 'MODULE_PATHNAME', 'cohort_retention_customers' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION cohort_period(cohort_retention) RETURNS interval
+    AS 'MODULE_PATHNAME', 'cohort_retention_period' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cohort_period(cohort_retention)
+    IS 'the period the value was built with (retention_agg(bits, period)); NULL when unknown';

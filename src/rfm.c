@@ -125,10 +125,8 @@ rfm_recv(PG_FUNCTION_ARGS)
 	journey_recv_done(buf, "rfm");
 	if (bins < RFM_MIN_BINS || bins > RFM_MAX_BINS ||
 		r < 1 || r > bins || f < 1 || f > bins || m < 1 || m > bins)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary value for type rfm"),
-				 errdetail("Scores %d, %d, %d with %d bins are out of range.", r, f, m, bins)));
+		journey_invalid_value(JOURNEY_FROM_BINARY, "rfm",
+							  "Scores %d, %d, %d with %d bins are out of range.", r, f, m, bins);
 	PG_RETURN_RFM(RFM_PACK(r, f, m, bins));
 }
 

@@ -45,40 +45,36 @@
  * ---------------------------------------------------------------------
  */
 
-typedef struct RfmPair
-{
-	uint64		key;
-	uint32		row;
-} RfmPair;
-
 #if PG_VERSION_NUM >= 140000
-#define ST_SORT rfm_sort_pairs
-#define ST_ELEMENT_TYPE RfmPair
-#define ST_COMPARE(a, b) ((a)->key < (b)->key ? -1 : (a)->key > (b)->key ? 1 : 0)
+#define ST_SORT rfm_sort_keys
+#define ST_ELEMENT_TYPE uint64
+#define ST_COMPARE(a, b) (*(a) < *(b) ? -1 : *(a) > *(b) ? 1 : 0)
 #define ST_SCOPE static
 #define ST_DEFINE
 #include "lib/sort_template.h"
 #else
 static int
-rfm_pair_cmp(const void *a, const void *b)
+rfm_key_cmp(const void *a, const void *b)
 {
-	uint64		ka = ((const RfmPair *) a)->key,
-				kb = ((const RfmPair *) b)->key;
+	uint64		ka = *(const uint64 *) a,
+				kb = *(const uint64 *) b;
 
 	return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
-#define rfm_sort_pairs(p, n) qsort((p), (n), sizeof(RfmPair), rfm_pair_cmp)
+#define rfm_sort_keys(p, n) qsort((p), (n), sizeof(uint64), rfm_key_cmp)
 #endif
 
-/* Per-partition memory: the packed rfm of every row, 0 for NULL. */
+/*
+ * Per-partition memory, constant-size: the partition's thresholds.  A
+ * row's score on dimension d is the number of s in 2..bins with
+ * key > thresholds[d][s - 2], plus one (see rfm_window_compute).
+ */
 typedef struct RfmWindowState
 {
 	bool		computed;
-	uint32		scores[FLEXIBLE_ARRAY_MEMBER];
+	int			bins;
+	uint64		thresholds[3][RFM_MAX_BINS - 1];
 } RfmWindowState;
-
-#define RFM_WINDOW_MAX_ROWS \
-	((int64) Min((MaxAllocSize - offsetof(RfmWindowState, scores)) / sizeof(uint32), PG_UINT32_MAX))
 
 static int
 rfm_window_bins(WindowObject winobj, int64 row)
@@ -91,72 +87,108 @@ rfm_window_bins(WindowObject winobj, int64 row)
 	return DatumGetInt32(d);
 }
 
+/* The sortable key of a value of dimension d. */
+static inline uint64
+rfm_window_key(int d, Datum value)
+{
+	return d == 0 ? rfm_key_timestamp(DatumGetTimestampTz(value)) : rfm_key_double(DatumGetFloat8(value));
+}
+
 /*
- * Read the partition once, rank each dimension in C (one sort of the
- * keys), and store every row's rfm.
+ * Rank the partition, one dimension at a time, into its thresholds.
+ *
+ * Among the m scored rows (no NULL value), a value x with `below` values
+ * strictly below it scores 1 + floor(bins * below / m), so its score is
+ * >= s exactly when below >= r_s = ceil((s - 1) m / bins), that is when x
+ * is above the r_s-th smallest value: that value is threshold t_s.  Each
+ * row is then scored on its own call from its three values.
+ *
+ * Memory: 8 bytes per scored row for the keys of the dimension being
+ * ranked (freed before the next), one bit per row for "has a NULL", and
+ * a context reset after each row fetched, so that what evaluating the
+ * arguments allocates (a numeric cast to float8, a detoasted copy) does
+ * not pile up over the partition.
  */
 static void
 rfm_window_compute(FunctionCallInfo fcinfo, WindowObject winobj, RfmWindowState *st, int64 nrows)
 {
 	bool		has_bins = PG_NARGS() > 3;
 	bool		bins_stable = !has_bins || get_fn_expr_arg_stable(fcinfo->flinfo, 3);
-	int			bins = RFM_DEFAULT_BINS;
-	RfmPair    *pairs[3];
+	MemoryContext rowcxt;
+	MemoryContext oldcxt;
+	uint8	   *skip;
+	uint64	   *keys;
 	int64		m = 0;
-	int64		i,
-				j;
-	int			d;
+	int64		i;
+	int			d,
+				s;
 
+	st->bins = RFM_DEFAULT_BINS;
 	if (nrows == 0)
 		return;
 	if (has_bins)
-		bins = rfm_window_bins(winobj, 0);
-	for (d = 0; d < 3; d++)
-		pairs[d] = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(RfmPair) * nrows);
-
-	for (i = 0; i < nrows; i++)
-	{
-		Datum		v[3];
-		bool		isnull[3],
-					isout;
-
-		for (d = 0; d < 3; d++)
-			v[d] = WinGetFuncArgInPartition(winobj, d, i, WINDOW_SEEK_HEAD, false, &isnull[d], &isout);
-		if (!bins_stable && i > 0 && rfm_window_bins(winobj, i) != bins)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("bins must be the same for every row of a partition"),
-					 errdetail("Row %lld has %d bins, the first row %d.",
-							   (long long) i + 1, rfm_window_bins(winobj, i), bins)));
-		if (isnull[0] || isnull[1] || isnull[2])
-			continue;
-		pairs[0][m].key = rfm_key_timestamp(DatumGetTimestampTz(v[0]));
-		pairs[1][m].key = rfm_key_double(DatumGetFloat8(v[1]));
-		pairs[2][m].key = rfm_key_double(DatumGetFloat8(v[2]));
-		pairs[0][m].row = pairs[1][m].row = pairs[2][m].row = (uint32) i;
-		m++;
-	}
+		st->bins = rfm_window_bins(winobj, 0);
+	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "rfm_score row", ALLOCSET_SMALL_SIZES);
+	skip = MemoryContextAllocHuge(CurrentMemoryContext, (Size) (nrows + 7) / 8);
+	memset(skip, 0, (Size) (nrows + 7) / 8);
+	keys = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(uint64) * (Size) nrows);
 
 	for (d = 0; d < 3; d++)
 	{
-		RfmPair    *p = pairs[d];
-		int			shift = 24 - 8 * d;
-		uint32		score = 0;
+		int64		r;
 
-		CHECK_FOR_INTERRUPTS();
-		rfm_sort_pairs(p, m);
-		for (j = 0; j < m; j++)
+		m = 0;
+		for (i = 0; i < nrows; i++)
 		{
-			if (j == 0 || p[j].key != p[j - 1].key)
-				score = (uint32) rfm_score_of_rank(j, m, bins);
-			st->scores[p[j].row] |= score << shift;
+			Datum		v[3];
+			bool		isnull[3],
+						isout;
+			int			e;
+
+			if ((i & 0xFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (skip[i / 8] & (1 << (i % 8)))
+				continue;
+			oldcxt = MemoryContextSwitchTo(rowcxt);
+			if (d == 0)
+			{
+				/* the first pass finds the rows with a NULL value */
+				for (e = 0; e < 3; e++)
+					v[e] = WinGetFuncArgInPartition(winobj, e, i, WINDOW_SEEK_HEAD, false, &isnull[e], &isout);
+				if (!bins_stable && i > 0 && rfm_window_bins(winobj, i) != st->bins)
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("bins must be the same for every row of a partition"),
+							 errdetail("Row %lld has %d bins, the first row %d.",
+									   (long long) i + 1, rfm_window_bins(winobj, i), st->bins)));
+				if (isnull[0] || isnull[1] || isnull[2])
+				{
+					skip[i / 8] |= (uint8) (1 << (i % 8));
+					MemoryContextSwitchTo(oldcxt);
+					MemoryContextReset(rowcxt);
+					continue;
+				}
+			}
+			else
+				v[d] = WinGetFuncArgInPartition(winobj, d, i, WINDOW_SEEK_HEAD, false, &isnull[d], &isout);
+			keys[m++] = rfm_window_key(d, v[d]);
+			MemoryContextSwitchTo(oldcxt);
+			MemoryContextReset(rowcxt);
+		}
+		if (m == 0)
+			break;				/* every row has a NULL: no scores */
+		CHECK_FOR_INTERRUPTS();
+		rfm_sort_keys(keys, m);
+		for (s = 2; s <= st->bins; s++)
+		{
+			r = (int64) (((int128) (s - 1) * m + st->bins - 1) / st->bins);
+			st->thresholds[d][s - 2] = keys[r - 1];
 		}
 	}
-	for (j = 0; j < m; j++)
-		st->scores[pairs[0][j].row] |= (uint32) bins;
-	for (d = 0; d < 3; d++)
-		pfree(pairs[d]);
-	/* we never read the partition's rows again */
+	pfree(keys);
+	pfree(skip);
+	MemoryContextDelete(rowcxt);
+	/* we never read the partition's other rows again */
 	WinSetMarkPosition(winobj, nrows - 1);
 }
 
@@ -170,27 +202,32 @@ Datum
 rfm_score_window(PG_FUNCTION_ARGS)
 {
 	WindowObject winobj = PG_WINDOW_OBJECT();
-	int64		nrows = WinGetPartitionRowCount(winobj);
 	RfmWindowState *st;
-	uint32		v;
+	int			score[3];
+	int			d,
+				s;
 
-	if (nrows > RFM_WINDOW_MAX_ROWS)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("rfm_score window partition is too large"),
-				 errdetail("The partition has %lld rows; rfm_score handles at most %lld per partition.",
-						   (long long) nrows, (long long) RFM_WINDOW_MAX_ROWS),
-				 errhint("Partition the window, or build an rfm_model and score with it.")));
-	st = WinGetPartitionLocalMemory(winobj, offsetof(RfmWindowState, scores) + sizeof(uint32) * nrows);
+	st = WinGetPartitionLocalMemory(winobj, sizeof(RfmWindowState));
 	if (!st->computed)
 	{
-		rfm_window_compute(fcinfo, winobj, st, nrows);
+		rfm_window_compute(fcinfo, winobj, st, WinGetPartitionRowCount(winobj));
 		st->computed = true;
 	}
-	v = st->scores[WinGetCurrentPosition(winobj)];
-	if (v == 0)
-		PG_RETURN_NULL();
-	PG_RETURN_RFM(v);
+	for (d = 0; d < 3; d++)
+	{
+		bool		isnull;
+		Datum		v = WinGetFuncArgCurrent(winobj, d, &isnull);
+		uint64		key;
+
+		if (isnull)
+			PG_RETURN_NULL();
+		key = rfm_window_key(d, v);
+		score[d] = 1;
+		for (s = 2; s <= st->bins; s++)
+			if (key > st->thresholds[d][s - 2])
+				score[d] = s;
+	}
+	PG_RETURN_RFM(RFM_PACK(score[0], score[1], score[2], st->bins));
 }
 
 /* ---------------------------------------------------------------------
@@ -445,10 +482,10 @@ rfm_model_bucket_valid(int d, int shift, uint64 q)
 
 /*
  * Check everything a model read from text or binary claims, and compute
- * its thresholds.  `how` names the form in messages.
+ * its thresholds.  `origin` gives the SQLSTATE.
  */
 static void
-rfm_model_validate(RfmModel *model, const char *how)
+rfm_model_validate(RfmModel *model, JourneyOrigin origin)
 {
 	int			d,
 				i;
@@ -486,10 +523,7 @@ rfm_model_validate(RfmModel *model, const char *how)
 							   (long long) total, (long long) model->n);
 	}
 	if (problem != NULL)
-		ereport(ERROR,
-				(errcode(strcmp(how, "binary") == 0 ? ERRCODE_INVALID_BINARY_REPRESENTATION : ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid %s value for type rfm_model", how),
-				 errdetail("%s", problem)));
+		journey_invalid_value(origin, "rfm_model", "%s", problem);
 	rfm_model_compute_thresholds(model);
 }
 
@@ -541,6 +575,14 @@ rfm_model_out(PG_FUNCTION_ARGS)
 		}
 	}
 	PG_RETURN_CSTRING(buf.data);
+}
+
+static void
+rfm_model_unsupported_version(int64 version, JourneyOrigin origin)
+{
+	ereport(ERROR,
+			(errcode(journey_origin_errcode(origin)),
+			 errmsg("unsupported format version %lld for type %s", (long long) version, "rfm_model")));
 }
 
 static void
@@ -596,7 +638,7 @@ rfm_model_in(PG_FUNCTION_ARGS)
 	rfm_model_expect(input, &p, "v");
 	version = rfm_model_parse_int(input, &p, "version");
 	if (version != RFM_MODEL_VERSION)
-		rfm_model_syntax_error(input, psprintf("Unknown version %lld.", (long long) version));
+		rfm_model_unsupported_version(version, JOURNEY_FROM_TEXT);
 	rfm_model_expect(input, &p, " bins=");
 	bins = rfm_model_parse_int(input, &p, "bins");
 	if (bins < RFM_MIN_BINS || bins > RFM_MAX_BINS)
@@ -654,7 +696,7 @@ rfm_model_in(PG_FUNCTION_ARGS)
 	}
 	if (*p != '\0')
 		rfm_model_syntax_error(input, "Unexpected characters at the end.");
-	rfm_model_validate(model, "text");
+	rfm_model_validate(model, JOURNEY_FROM_TEXT);
 	PG_RETURN_POINTER(rfm_model_resize(model, Max(Max(model->nvalues[0], model->nvalues[1]), model->nvalues[2])));
 }
 
@@ -699,10 +741,7 @@ rfm_model_recv(PG_FUNCTION_ARGS)
 				i;
 
 	if (version != RFM_MODEL_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary value for type rfm_model"),
-				 errdetail("Unknown version %d.", version)));
+		rfm_model_unsupported_version(version, JOURNEY_FROM_BINARY);
 	model = rfm_model_alloc(bins, RFM_MODEL_MAX_VALUES);
 	model->n = journey_recv_int64(buf, "rfm_model");
 	for (d = 0; d < RFM_NDIMS; d++)
@@ -713,11 +752,9 @@ rfm_model_recv(PG_FUNCTION_ARGS)
 		model->shift[d] = (uint8) journey_recv_uint8(buf, "rfm_model");
 		nvalues = journey_recv_int32(buf, "rfm_model");
 		if (nvalues < 1 || nvalues > RFM_MODEL_MAX_VALUES)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid binary value for type rfm_model"),
-					 errdetail("The %s dimension claims %d values; it must have 1 to %d.",
-							   rfm_dim_names[d], nvalues, RFM_MODEL_MAX_VALUES)));
+			journey_invalid_value(JOURNEY_FROM_BINARY, "rfm_model",
+								  "The %s dimension claims %d values; it must have 1 to %d.",
+								  rfm_dim_names[d], nvalues, RFM_MODEL_MAX_VALUES);
 		model->nvalues[d] = nvalues;
 		for (i = 0; i < nvalues; i++)
 		{
@@ -726,7 +763,7 @@ rfm_model_recv(PG_FUNCTION_ARGS)
 		}
 	}
 	journey_recv_done(buf, "rfm_model");
-	rfm_model_validate(model, "binary");
+	rfm_model_validate(model, JOURNEY_FROM_BINARY);
 	PG_RETURN_POINTER(rfm_model_resize(model, Max(Max(model->nvalues[0], model->nvalues[1]), model->nvalues[2])));
 }
 
@@ -763,9 +800,7 @@ rfm_model_add(PG_FUNCTION_ARGS)
 		model = rfm_model_alloc(bins, 16);	/* the executor copies it */
 	else
 	{
-		model = PG_GETARG_RFM_MODEL_P(0);
-		if (!AggCheckCallContext(fcinfo, NULL) || (Pointer) model != DatumGetPointer(PG_GETARG_DATUM(0)))
-			model = rfm_model_resize(model, Max(model->capacity, 16));
+		model = (RfmModel *) journey_writable_arg(fcinfo, 0);
 		if (model->bins != bins)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -901,7 +936,9 @@ rfm_model_scorer(FunctionCallInfo fcinfo)
 	else
 		header = (RfmModel *) raw;
 	if (VARSIZE(header) < RFM_MODEL_HEADER_SIZE)
-		elog(ERROR, "rfm_model value is truncated");
+		journey_invalid_value(JOURNEY_FROM_STATE, "rfm_model", "The value is truncated.");
+	if (header->version != RFM_MODEL_VERSION)
+		rfm_model_unsupported_version(header->version, JOURNEY_FROM_STATE);
 	if (cache != NULL && memcmp(cache->header.bytes + VARHDRSZ, (const char *) header + VARHDRSZ,
 								RFM_MODEL_HEADER_SIZE - VARHDRSZ) == 0 && header->thresholds_valid)
 		return &cache->header.model;

@@ -74,7 +74,8 @@ ttfv_add_value(TtfvState *state, int64 ts, MemoryContext aggcontext)
 		if ((Size) newmax * sizeof(int64) > MaxAllocSize)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("time_to_first_value: too many value events before the first start in one group")));
+					 errmsg("too many value events before the first start in one group of time_to_first_value"),
+					 errhint("Leave out value events that cannot count, e.g. with FILTER.")));
 		state->pending = state->pending == NULL
 			? MemoryContextAlloc(aggcontext, newmax * sizeof(int64))
 			: repalloc(state->pending, newmax * sizeof(int64));
@@ -183,10 +184,7 @@ ttfv_serialize(PG_FUNCTION_ARGS)
 static void
 ttfv_corrupt(const char *detail)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid serialized state for time_to_first_value"),
-			 errdetail("%s", detail)));
+	journey_invalid_value(JOURNEY_FROM_STATE, "time_to_first_value state", "%s", detail);
 }
 
 PG_FUNCTION_INFO_V1(ttfv_deserialize);
@@ -198,15 +196,15 @@ ttfv_deserialize(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 	TtfvState  *state;
 	int32		npending;
+	int			version;
 	int			i;
 
-	buf.data = VARDATA_ANY(data);
-	buf.len = VARSIZE_ANY_EXHDR(data);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
-
-	if (journey_recv_uint8(&buf, "time_to_first_value state") != TTFV_SERIAL_VERSION)
-		ttfv_corrupt("Unsupported state version.");
+	journey_bytea_reader(&buf, data);
+	version = journey_recv_uint8(&buf, "time_to_first_value state");
+	if (version != TTFV_SERIAL_VERSION)
+		ereport(ERROR,
+				(errcode(journey_origin_errcode(JOURNEY_FROM_STATE)),
+				 errmsg("unsupported format version %d for type %s", version, "time_to_first_value state")));
 	state = ttfv_new_state(aggcontext);
 	state->first_start = journey_recv_int64(&buf, "time_to_first_value state");
 	state->first_value = journey_recv_int64(&buf, "time_to_first_value state");

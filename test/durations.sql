@@ -2,7 +2,7 @@
 -- percentile_disc, merge of parts equal to the whole whatever the split,
 -- exact count/min/max/mean, text and binary round trips.
 BEGIN;
-SELECT plan(10);
+SELECT plan(14);
 SELECT setseed(0.4242);
 
 -- three shapes: log-normal waits (seconds to weeks), uniform minutes, and
@@ -70,10 +70,49 @@ SELECT cmp_ok((SELECT max(pg_column_size(s)) FROM (SELECT duration_agg(d) AS s F
               'size stays bounded');
 
 SELECT throws_ok($$SELECT 'v1 n=1 zeros=0 sum_us=60000000 min_us=60000000 max_us=60000000 buckets=907:1'::durations$$,
-                 '22P02', 'invalid text value for type durations',
+                 '22P02', 'invalid input syntax for type durations',
                  'a value whose max is not in its highest bucket is rejected');
 SELECT throws_ok($$SELECT duration_agg(-d) FROM samples WHERE d > '0'$$,
                  '22023', 'durations cannot hold a negative interval', 'negative durations are rejected');
+
+-- Round trips over values the aggregates make from extreme inputs: zero,
+-- one microsecond, the 64-bit microsecond limit, spreads over the whole
+-- range (so the bucket window folds), their rollups, and values with
+-- counts near 2^63.  Whatever the output writes, both inputs read back;
+-- and text and binary accept the same values: a mutated binary value that
+-- recv accepts parses back from its text, a mutated text value that the
+-- text input accepts comes back through send and recv.
+\i test/roundtrip.psql
+CREATE TEMP TABLE extreme_inputs AS
+SELECT g AS grp, d FROM (VALUES
+  (1, interval '0'), (2, interval '1 microsecond'), (3, interval '106751991 days 04:00:54.775807'),
+  (4, interval '0'), (4, interval '106751991 days 04:00:54.775807'),
+  (5, interval '1 microsecond'), (5, interval '106751991 days 04:00:54.775807'), (5, interval '1 microsecond'),
+  (6, interval '1 microsecond'), (6, interval '1 second'), (6, interval '106751991 days')) v(g, d)
+UNION ALL
+SELECT 7 + i % 5, floor(exp(random() * 43.668)) * interval '1 microsecond' FROM generate_series(1, 2000) i;
+CREATE TEMP TABLE extreme_values AS
+SELECT duration_agg(d)::text AS v FROM extreme_inputs GROUP BY grp
+UNION ALL SELECT duration_agg(d)::text FROM extreme_inputs
+UNION ALL SELECT duration_agg(d)::text FROM extreme_inputs WHERE grp >= 7
+UNION ALL VALUES
+  ('v1 n=9223372036854775807 zeros=0 sum_us=33204139332677192901600001000 min_us=1000 max_us=3600000000 buckets=349:1,1113:9223372036854775806'),
+  ('v1 n=9223372036854775807 zeros=9223372036854775806 sum_us=3600000000 min_us=0 max_us=3600000000 buckets=1113:1'),
+  ('v1 n=9223372036854775807 zeros=0 sum_us=85070591730234615847396907784232501249 min_us=9223372036854775807 max_us=9223372036854775807 buckets=2206:9223372036854775807');
+
+SELECT is((SELECT count(*) FROM extreme_values WHERE pg_temp.rt_text('durations', v) IS DISTINCT FROM v), 0::bigint,
+          'durations: text output of extreme values parses back to the same value');
+SELECT is((SELECT count(*) FROM extreme_values
+           WHERE pg_temp.rt_recv('durations', pg_temp.rt_send('durations', v)) IS DISTINCT FROM v), 0::bigint,
+          'durations: binary output of extreme values reads back to the same value');
+SELECT is((SELECT count(*) FROM (SELECT pg_temp.rt_recv('durations', m) AS t
+                                 FROM extreme_values, pg_temp.rt_mutants(pg_temp.rt_send('durations', v), 15) m) x
+           WHERE t IS NOT NULL AND pg_temp.rt_text('durations', t) IS DISTINCT FROM t), 0::bigint,
+          'durations: every binary value recv accepts, the text input accepts');
+SELECT is((SELECT count(*) FROM (SELECT pg_temp.rt_text('durations', m) AS t
+                                 FROM extreme_values, pg_temp.rt_text_mutants(v, 15) m) x
+           WHERE t IS NOT NULL AND pg_temp.rt_recv('durations', pg_temp.rt_send('durations', t)) IS DISTINCT FROM t), 0::bigint,
+          'durations: every text value the input accepts, recv accepts');
 
 SELECT * FROM finish();
 ROLLBACK;

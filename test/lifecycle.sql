@@ -1,7 +1,7 @@
 -- Properties of lifecycle_stage, retention, active_periods, retention_agg
 -- and period_lifecycle on random data, against plain-SQL references.
 BEGIN;
-SELECT plan(16);
+SELECT plan(20);
 SET LOCAL timezone = 'UTC';
 SELECT setseed(0.6);
 
@@ -115,11 +115,49 @@ $$, 'period_lifecycle follows the PostHog definitions');
 
 -- errors
 SELECT throws_ok($$SELECT lifecycle_stage(ts, is_act, is_use, now(), '30 days', '7 days') FROM ev$$,
-                 '22023', 'lifecycle_stage: churned_after must be longer than dormant_after', 'inverted windows');
+                 '22023', 'churned_after must be longer than dormant_after', 'inverted windows');
 SELECT throws_ok($$SELECT lifecycle_stage(ts, is_act, is_use, now(), '-1 hour', '7 days') FROM ev$$,
-                 '22023', 'lifecycle_stage: dormant_after must be positive', 'negative dormant_after');
+                 '22023', 'dormant_after must be positive', 'negative dormant_after');
 SELECT throws_ok($$SELECT lifecycle_stage(ts, is_act, is_use, now(), NULL, '7 days') FROM ev$$,
                  '22004', NULL, 'NULL window');
 SELECT throws_ok($$SELECT 'customers=2 active=3'::cohort_retention$$, '22P02', NULL, 'active above customers');
+-- cohort_retention round trips (text and binary, both ways, on mutants
+-- too; see test/roundtrip.psql) over values retention_agg and rollup make
+-- from extreme inputs: origins at 4713 BC, events at 294276 AD, periods of
+-- one microsecond and of the 64-bit limit, 10000 periods, and counts near
+-- 2^63.
+\i test/roundtrip.psql
+CREATE TEMP TABLE extreme_bits AS
+SELECT k, active_periods(ts, true, o, p, n) AS bits, p
+FROM (VALUES
+  (1, timestamptz '4713-01-01 00:00:00+00 BC', timestamptz '4713-01-01 00:00:00+00 BC', interval '1 microsecond', 3),
+  (2, '294276-12-31 23:59:59.999999+00', '4713-01-01 00:00:00+00 BC', '106751991 days 04:00:54.775807', 2),
+  (3, '294276-12-31 23:59:59.999999+00', '294276-12-31 23:59:59.999998+00', '1 microsecond', 10000),
+  (4, '2026-01-01', '2025-01-01', '1 week', 60)) v(k, ts, o, p, n)
+GROUP BY k, p;
+CREATE TEMP TABLE extreme_cohorts AS
+SELECT retention_agg(bits, p)::text AS v FROM extreme_bits GROUP BY k
+UNION ALL SELECT retention_agg(bits)::text FROM extreme_bits GROUP BY k
+UNION ALL SELECT rollup(r)::text FROM (SELECT k, retention_agg(bits, p) AS r FROM extreme_bits, generate_series(1, 3) g
+                                      GROUP BY k, g) x GROUP BY k
+UNION ALL VALUES
+  ('customers=9223372036854775807 active=9223372036854775807,0,9223372036854775806 period_us=9223372036854775807'),
+  ('customers=9223372036854775807 active=1'), ('customers=0 active=0 period_us=1');
+SELECT is((SELECT count(*) FROM extreme_cohorts WHERE pg_temp.rt_text('cohort_retention', v) IS DISTINCT FROM v), 0::bigint,
+          'cohort_retention: text output of extreme values parses back to the same value');
+SELECT is((SELECT count(*) FROM extreme_cohorts
+           WHERE pg_temp.rt_recv('cohort_retention', pg_temp.rt_send('cohort_retention', v)) IS DISTINCT FROM v), 0::bigint,
+          'cohort_retention: binary output of extreme values reads back to the same value');
+SELECT is((SELECT count(*) FROM (SELECT pg_temp.rt_recv('cohort_retention', m) AS t
+                                 FROM (SELECT v FROM extreme_cohorts WHERE length(v) < 2000) x,
+                                      pg_temp.rt_mutants(pg_temp.rt_send('cohort_retention', v), 20) m) y
+           WHERE t IS NOT NULL AND pg_temp.rt_text('cohort_retention', t) IS DISTINCT FROM t), 0::bigint,
+          'cohort_retention: every binary value recv accepts, the text input accepts');
+SELECT is((SELECT count(*) FROM (SELECT pg_temp.rt_text('cohort_retention', m) AS t
+                                 FROM (SELECT v FROM extreme_cohorts WHERE length(v) < 2000) x,
+                                      pg_temp.rt_text_mutants(v, 20) m) y
+           WHERE t IS NOT NULL AND pg_temp.rt_recv('cohort_retention', pg_temp.rt_send('cohort_retention', t)) IS DISTINCT FROM t), 0::bigint,
+          'cohort_retention: every text value the input accepts, recv accepts');
+
 SELECT * FROM finish();
 ROLLBACK;

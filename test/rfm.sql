@@ -3,8 +3,28 @@
 -- distinct and n is a multiple of bins, and equals the model form; model
 -- merges do not depend on how the population is split; text round trips.
 BEGIN;
-SELECT plan(14);
+SELECT plan(22);
 SELECT setseed(0.4242);
+
+-- Memory first, while this backend's peak is still low: rfm_score(...)
+-- OVER () over 300k rows may grow the peak resident memory (VmHWM) by at
+-- most 40 bytes per row more than ntile(5) OVER () over the same rows.
+-- 0.1.0 took 95 (48 bytes of sort pairs per row, and what the numeric to
+-- float8 cast allocated for every row, never freed); 0.2.0 takes ~20.
+CREATE TEMP TABLE mem_rows AS
+SELECT timestamptz '2024-01-01' + (hashint4(i) % 100000) * interval '1 minute' AS ts,
+       (1 + abs(hashint4(i + 1)) % 50)::float8 AS f, (abs(hashint4(i + 2)) % 100000 / 100.0)::numeric AS m
+FROM generate_series(1, 300000) i;
+CREATE FUNCTION pg_temp.peak_kb() RETURNS bigint LANGUAGE sql AS
+  $$SELECT substring(pg_read_file('/proc/self/status') FROM 'VmHWM:\s*(\d+) kB')::bigint$$;
+CREATE TEMP TABLE mem_peaks AS
+SELECT (SELECT count(*) FROM (SELECT ntile(5) OVER () AS x, ts, f, m FROM mem_rows) s
+        WHERE x IS NOT NULL AND ts IS NOT NULL AND f IS NOT NULL AND m IS NOT NULL) AS n, pg_temp.peak_kb() AS ntile_kb;
+ALTER TABLE mem_peaks ADD COLUMN rfm_kb bigint;
+UPDATE mem_peaks SET rfm_kb = (SELECT count(*) FROM (SELECT rfm_score(ts, f, m::float8) OVER () AS x, ts, f, m FROM mem_rows) s
+                               WHERE x IS NOT NULL AND ts IS NOT NULL AND f IS NOT NULL AND m IS NOT NULL) * 0 + pg_temp.peak_kb();
+SELECT cmp_ok((SELECT (rfm_kb - ntile_kb) * 1024 / n FROM mem_peaks), '<=', 40::bigint,
+              'rfm_score(...) OVER () keeps at most 40 bytes per row more than ntile');
 
 -- 40 populations (pop), each with its own bins (2..9) and size (1..400);
 -- values drawn from small ranges so that ties are common; some NULLs.
@@ -119,6 +139,64 @@ SELECT is((SELECT count(*) FROM all_rfm WHERE v::text::rfm <> v OR rfm_segment(v
           'all 2,024 rfm values round-trip through text and have a default segment');
 SELECT is((SELECT count(*) FROM (SELECT v, row_number() OVER (ORDER BY v) a, row_number() OVER (ORDER BY r, f, m, b) b
                                  FROM all_rfm) x WHERE a <> b), 0::bigint, 'rfm orders by r, f, m, then bins');
+
+-- Round trips (text and binary, both ways, on mutants too; see
+-- test/roundtrip.psql) over every rfm value and over rfm_model values the
+-- aggregate makes from extreme inputs: timestamps at 4713 BC, 294276 AD and
+-- ±infinity, subnormal, huge, infinite and NaN doubles, -0, more than 4096
+-- distinct values (coarsened keys), and counts near 2^63.
+\i test/roundtrip.psql
+CREATE TEMP TABLE all_rfm_values AS
+SELECT rfm(r, f, m, b)::text AS v
+FROM generate_series(2, 9) b, generate_series(1, b) r, generate_series(1, b) f, generate_series(1, b) m;
+SELECT is((SELECT count(*) FROM all_rfm_values WHERE pg_temp.rt_text('rfm', v) IS DISTINCT FROM v
+              OR pg_temp.rt_recv('rfm', pg_temp.rt_send('rfm', v)) IS DISTINCT FROM v), 0::bigint,
+          'rfm: all 2024 values round-trip through text and binary');
+SELECT is((SELECT count(*) FROM (SELECT pg_temp.rt_recv('rfm', m) AS t
+                                 FROM (SELECT v FROM all_rfm_values ORDER BY random() LIMIT 100) x,
+                                      pg_temp.rt_mutants(pg_temp.rt_send('rfm', v), 3) m) y
+           WHERE t IS NOT NULL AND pg_temp.rt_text('rfm', t) IS DISTINCT FROM t), 0::bigint,
+          'rfm: every binary value recv accepts, the text input accepts');
+
+CREATE TEMP TABLE extreme_ts (ts timestamptz);
+INSERT INTO extreme_ts VALUES ('4713-01-01 00:00:00+00 BC'), ('294276-12-31 23:59:59.999999+00'),
+  ('infinity'), ('-infinity'), ('2000-01-01 00:00:00+00'), ('1970-01-01 00:00:00.000001+00');
+CREATE TEMP TABLE extreme_x (x float8);
+INSERT INTO extreme_x VALUES ('5e-324'), ('1e-310'), ('2.2250738585072014e-308'), ('-4.9e-324'),
+  ('1.7976931348623157e308'), ('-1.7976931348623157e308'), ('1e300'), ('-0'), ('0'),
+  ('Infinity'), ('-Infinity'), ('NaN'), ('0.1'), ('123456789.123456789');
+CREATE TEMP TABLE extreme_models AS
+SELECT rfm_model(t.ts, f.x, m.x)::text AS v FROM extreme_ts t, extreme_x f, extreme_x m
+UNION ALL
+SELECT rfm_model(t.ts, f.x, m.x, 9)::text FROM extreme_ts t, extreme_x f, extreme_x m WHERE f.x > 0
+UNION ALL
+SELECT rfm_model(ts, x, x)::text FROM extreme_ts, extreme_x GROUP BY ts
+UNION ALL
+SELECT rfm_model(timestamptz '4713-01-01 00:00:00+00 BC' + (random() * 9.2e18)::bigint * interval '1 microsecond',
+                 (CASE WHEN i % 2 = 0 THEN -1 ELSE 1 END) * exp(random() * 1400 - 700) * random(),
+                 CASE WHEN i % 97 = 0 THEN 'NaN' ELSE (random() * 1e6)::float8 END)::text
+FROM generate_series(1, 6000) i
+UNION ALL VALUES
+  ('v1 bins=5 n=9223372036854775807 r=0:0*9223372036854775807 f=0:1*9223372036854775807 m=0:5e-324*9223372036854775807'),
+  ('v1 bins=9 n=9223372036854775807 r=63:-9223372036854775808*9223372036854775806,0 f=0:-Infinity,NaN*9223372036854775806 m=52:-Infinity,1*9223372036854775806');
+SELECT is((SELECT count(*) FROM extreme_models WHERE pg_temp.rt_text('rfm_model', v) IS DISTINCT FROM v), 0::bigint,
+          'rfm_model: text output of extreme models parses back to the same value');
+SELECT is((SELECT count(*) FROM extreme_models
+           WHERE pg_temp.rt_recv('rfm_model', pg_temp.rt_send('rfm_model', v)) IS DISTINCT FROM v), 0::bigint,
+          'rfm_model: binary output of extreme models reads back to the same value');
+SELECT ok((SELECT bool_or(v LIKE '%-211810204800000000%') AND bool_or(v LIKE '%9223371331199999999%')
+                  AND bool_or(v LIKE '%5e-324%') AND bool_or(v ~ ' [rfm]=[1-9]')
+           FROM extreme_models), 'the extreme models hold 4713 BC, 294276 AD, subnormals and coarsened keys');
+SELECT is((SELECT count(*) FROM (SELECT pg_temp.rt_recv('rfm_model', m) AS t
+                                 FROM (SELECT v FROM extreme_models WHERE length(v) < 2000) x,
+                                      pg_temp.rt_mutants(pg_temp.rt_send('rfm_model', v), 10) m) y
+           WHERE t IS NOT NULL AND pg_temp.rt_text('rfm_model', t) IS DISTINCT FROM t), 0::bigint,
+          'rfm_model: every binary value recv accepts, the text input accepts');
+SELECT is((SELECT count(*) FROM (SELECT pg_temp.rt_text('rfm_model', m) AS t
+                                 FROM (SELECT v FROM extreme_models WHERE length(v) < 2000) x,
+                                      pg_temp.rt_text_mutants(v, 10) m) y
+           WHERE t IS NOT NULL AND pg_temp.rt_recv('rfm_model', pg_temp.rt_send('rfm_model', t)) IS DISTINCT FROM t), 0::bigint,
+          'rfm_model: every text value the input accepts, recv accepts');
 
 SELECT * FROM finish();
 ROLLBACK;
