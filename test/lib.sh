@@ -17,6 +17,7 @@
 #                    (lets several checkouts build and test side by side)
 #   JOURNEY_PGCONF   extra postgresql.conf lines (the benchmarks use it)
 #   JOURNEY_KEEP     keep the cluster running after the script ends (debug)
+#   JOURNEY_NO_CRON  start the cluster without pg_cron (tests the skip path)
 
 JOURNEY_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PG_MAJOR=${PG_MAJOR:-15}
@@ -107,6 +108,10 @@ journey_start_cluster() {
 	journey_as_owner "$PGBIN/initdb" -D "$JOURNEY_CLUSTER/data" -U postgres -A trust \
 		-E UTF8 --locale=C --no-sync >"$JOURNEY_CLUSTER/initdb.log" 2>&1 ||
 		{ cat "$JOURNEY_CLUSTER/initdb.log" >&2; return 1; }
+	local cron_conf="shared_preload_libraries = 'pg_cron'
+cron.database_name = 'postgres'
+cron.use_background_workers = on"
+	[ -n "${JOURNEY_NO_CRON:-}" ] && cron_conf='# JOURNEY_NO_CRON: no pg_cron'
 	journey_as_owner tee -a "$JOURNEY_CLUSTER/data/postgresql.conf" >/dev/null <<-EOF
 		listen_addresses = ''
 		port = $PGPORT
@@ -115,9 +120,7 @@ journey_start_cluster() {
 		synchronous_commit = off
 		full_page_writes = off
 		timezone = 'UTC'
-		shared_preload_libraries = 'pg_cron'
-		cron.database_name = 'postgres'
-		cron.use_background_workers = on
+		${cron_conf}
 		max_worker_processes = 32
 		${JOURNEY_PGCONF:-}
 	EOF
