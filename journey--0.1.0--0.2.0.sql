@@ -17,6 +17,9 @@
 -- check are in the shared library, which reads version 1 values.
 
 -- rfm
+-- rfm_segment_map() fixes its search_path like every SQL function of the
+-- extension (its body was and is fully qualified).
+ALTER FUNCTION rfm_segment_map() SET search_path = pg_catalog, pg_temp;
 
 -- unit_economics
 
@@ -65,3 +68,75 @@ COMMENT ON FUNCTION cohort_period(cohort_retention)
     IS 'the period the value was built with (retention_agg(bits, period)); NULL when unknown';
 
 -- outreach
+-- Both functions qualify every operator, function, type and cast they use,
+-- in their bodies and in their dynamic SQL (0.1.0's unqualified
+-- `oid = regclass` let a planted public.= run as the caller, e.g. a
+-- superuser or the pg_cron job); outreach_claim also fixes its
+-- search_path; error messages lose their "function:" prefix.  Written as
+-- CREATE OR REPLACE, the one use PostgreSQL's extension guidelines allow:
+-- changing a function that is already a member of this extension (the
+-- command fails if it is not), which keeps its OID, owner and grants
+-- (a DROP and CREATE would give EXECUTE back to PUBLIC).
+CREATE OR REPLACE FUNCTION outreach_enqueue(queue regclass, candidates text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+AS $fn$
+DECLARE
+    inserted bigint;
+BEGIN
+    IF queue IS NULL OR candidates IS NULL THEN
+        RAISE EXCEPTION 'queue and candidates must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT EXISTS (
+        SELECT 1
+        FROM pg_catalog.pg_index i
+        WHERE i.indrelid OPERATOR(pg_catalog.=) queue::pg_catalog.oid
+          AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
+          AND NOT EXISTS (
+              SELECT 1
+              FROM pg_catalog.unnest(i.indkey::pg_catalog.int2[]) AS k(attnum)
+              JOIN pg_catalog.pg_attribute a
+                ON a.attrelid OPERATOR(pg_catalog.=) queue::pg_catalog.oid
+               AND a.attnum OPERATOR(pg_catalog.=) k.attnum
+              WHERE a.attname OPERATOR(pg_catalog.<>)
+                    ALL (ARRAY['customer_id', 'milestone', 'reached_at']::pg_catalog.name[]))) THEN
+        RAISE EXCEPTION 'queue % has no unique key on (customer_id, milestone, reached_at) or a subset of it', queue
+            USING ERRCODE = 'invalid_table_definition',
+                  DETAIL = 'Without such a key a rerun would insert the same milestone twice.',
+                  HINT = 'Add PRIMARY KEY (customer_id, milestone, reached_at), or UNIQUE (customer_id, milestone) for once per customer ever.';
+    END IF;
+    EXECUTE pg_catalog.format(
+        'INSERT INTO %s AS q (customer_id, milestone, reached_at) '
+        'SELECT c.customer_id, c.milestone, c.reached_at FROM (%s) AS c '
+        'WHERE c.reached_at OPERATOR(pg_catalog.<=) pg_catalog.now() '
+        'ON CONFLICT DO NOTHING', queue, candidates);
+    GET DIAGNOSTICS inserted = ROW_COUNT;
+    RETURN inserted;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION outreach_claim(queue regclass, batch integer,
+                               OUT customer_id text, OUT milestone text, OUT reached_at timestamptz)
+RETURNS SETOF record
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE ROWS 100
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF queue IS NULL OR batch IS NULL THEN
+        RAISE EXCEPTION 'queue and batch must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF batch OPERATOR(pg_catalog.<) 1 THEN
+        RAISE EXCEPTION 'batch must be at least 1'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN QUERY EXECUTE pg_catalog.format(
+        'UPDATE %1$s AS q SET sent_at = pg_catalog.now() '
+        'WHERE q.ctid OPERATOR(pg_catalog.=) ANY (ARRAY('
+        'SELECT s.ctid FROM %1$s AS s WHERE s.sent_at IS NULL '
+        'ORDER BY s.reached_at LIMIT %2$s FOR UPDATE SKIP LOCKED)) '
+        'AND q.sent_at IS NULL '
+        'RETURNING q.customer_id::pg_catalog.text, q.milestone::pg_catalog.text, '
+        'q.reached_at::pg_catalog.timestamptz', queue, batch);
+END
+$fn$;

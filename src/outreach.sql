@@ -15,6 +15,15 @@
 -- subset of (customer_id, milestone, reached_at): that key is what makes
 -- reruns idempotent, so the function checks it exists.  Returns the number
 -- of rows inserted.  Runs with the caller's rights (SECURITY INVOKER).
+--
+-- Security: this function has no SET search_path, on purpose: the text
+-- `candidates` is the caller's own query and must resolve the caller's
+-- tables and functions with the caller's search_path.  So everything the
+-- function itself writes, in its body and in the dynamic SQL around the
+-- caller's query, names pg_catalog explicitly: every operator as
+-- OPERATOR(pg_catalog.op), every function, type and cast as pg_catalog.x
+-- (an unqualified `oid = regclass` ran a planted public.= in 0.1.0).
+-- sql/security.sql plants such objects and checks that none runs.
 CREATE FUNCTION outreach_enqueue(queue regclass, candidates text) RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 AS $fn$
@@ -22,19 +31,23 @@ DECLARE
     inserted bigint;
 BEGIN
     IF queue IS NULL OR candidates IS NULL THEN
-        RAISE EXCEPTION 'outreach_enqueue: queue and candidates must not be null'
+        RAISE EXCEPTION 'queue and candidates must not be null'
             USING ERRCODE = 'null_value_not_allowed';
     END IF;
     IF NOT EXISTS (
         SELECT 1
         FROM pg_catalog.pg_index i
-        WHERE i.indrelid = queue AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
+        WHERE i.indrelid OPERATOR(pg_catalog.=) queue::pg_catalog.oid
+          AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
           AND NOT EXISTS (
               SELECT 1
-              FROM pg_catalog.unnest(i.indkey::int2[]) AS k(attnum)
-              JOIN pg_catalog.pg_attribute a ON a.attrelid = queue AND a.attnum = k.attnum
-              WHERE a.attname OPERATOR(pg_catalog.<>) ALL (ARRAY['customer_id', 'milestone', 'reached_at']::name[]))) THEN
-        RAISE EXCEPTION 'outreach_enqueue: % has no unique key on (customer_id, milestone, reached_at) or a part of it', queue
+              FROM pg_catalog.unnest(i.indkey::pg_catalog.int2[]) AS k(attnum)
+              JOIN pg_catalog.pg_attribute a
+                ON a.attrelid OPERATOR(pg_catalog.=) queue::pg_catalog.oid
+               AND a.attnum OPERATOR(pg_catalog.=) k.attnum
+              WHERE a.attname OPERATOR(pg_catalog.<>)
+                    ALL (ARRAY['customer_id', 'milestone', 'reached_at']::pg_catalog.name[]))) THEN
+        RAISE EXCEPTION 'queue % has no unique key on (customer_id, milestone, reached_at) or a subset of it', queue
             USING ERRCODE = 'invalid_table_definition',
                   DETAIL = 'Without such a key a rerun would insert the same milestone twice.',
                   HINT = 'Add PRIMARY KEY (customer_id, milestone, reached_at), or UNIQUE (customer_id, milestone) for once per customer ever.';
@@ -56,23 +69,32 @@ COMMENT ON FUNCTION outreach_enqueue(regclass, text)
 -- rows another sender is claiming right now are skipped (SKIP LOCKED), so
 -- concurrent senders never claim the same row.  The queue needs a sent_at
 -- timestamptz column.  If the caller's transaction rolls back, the rows
--- stay unsent.
+-- stay unsent.  It runs no SQL of the caller's, so its search_path is
+-- fixed (pg_catalog, then pg_temp last: no object of any other schema is
+-- ever resolved), and it qualifies everything all the same.
 CREATE FUNCTION outreach_claim(queue regclass, batch integer,
                                OUT customer_id text, OUT milestone text, OUT reached_at timestamptz)
 RETURNS SETOF record
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE ROWS 100
+SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
-    IF queue IS NULL OR batch IS NULL OR batch < 1 THEN
-        RAISE EXCEPTION 'outreach_claim: queue must not be null and batch must be at least 1'
+    IF queue IS NULL OR batch IS NULL THEN
+        RAISE EXCEPTION 'queue and batch must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF batch OPERATOR(pg_catalog.<) 1 THEN
+        RAISE EXCEPTION 'batch must be at least 1'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     RETURN QUERY EXECUTE pg_catalog.format(
         'UPDATE %1$s AS q SET sent_at = pg_catalog.now() '
-        'WHERE q.ctid = ANY (ARRAY(SELECT s.ctid FROM %1$s AS s WHERE s.sent_at IS NULL '
-        '                          ORDER BY s.reached_at LIMIT %2$s FOR UPDATE SKIP LOCKED)) '
+        'WHERE q.ctid OPERATOR(pg_catalog.=) ANY (ARRAY('
+        'SELECT s.ctid FROM %1$s AS s WHERE s.sent_at IS NULL '
+        'ORDER BY s.reached_at LIMIT %2$s FOR UPDATE SKIP LOCKED)) '
         'AND q.sent_at IS NULL '
-        'RETURNING q.customer_id::text, q.milestone::text, q.reached_at', queue, batch);
+        'RETURNING q.customer_id::pg_catalog.text, q.milestone::pg_catalog.text, '
+        'q.reached_at::pg_catalog.timestamptz', queue, batch);
 END
 $fn$;
 COMMENT ON FUNCTION outreach_claim(regclass, integer)

@@ -326,7 +326,8 @@ typedef struct ActivePeriodsState
 
 /*
  * The state argument argno, checked: the functions can be called from SQL
- * with any bytea.  Writable when `writable`.
+ * with any bytea, so a bad state is invalid binary input (22P03), not a
+ * corrupted one.  Writable when `writable`.
  */
 static ActivePeriodsState *
 active_periods_state_arg(FunctionCallInfo fcinfo, int argno, bool writable)
@@ -336,15 +337,15 @@ active_periods_state_arg(FunctionCallInfo fcinfo, int argno, bool writable)
 		: (ActivePeriodsState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
 
 	if (VARSIZE(st) < offsetof(ActivePeriodsState, bits))
-		journey_invalid_value(JOURNEY_FROM_STATE, "active_periods state", "The state is truncated.");
+		journey_invalid_value(JOURNEY_FROM_BINARY, "active_periods state", "The state is truncated.");
 	if (st->version != ACTIVE_PERIODS_STATE_VERSION)
 		ereport(ERROR,
-				(errcode(journey_origin_errcode(JOURNEY_FROM_STATE)),
+				(errcode(journey_origin_errcode(JOURNEY_FROM_BINARY)),
 				 errmsg("unsupported format version %d for type %s", st->version, "active_periods state")));
 	if (st->flags != 0 || st->unused != 0 || st->periods < 1 || st->periods > RETENTION_MAX_PERIODS ||
 		VARSIZE(st) != ACTIVE_PERIODS_STATE_SIZE(st->periods) ||
 		TIMESTAMP_NOT_FINITE(st->origin) || st->period_usec <= 0)
-		journey_invalid_value(JOURNEY_FROM_STATE, "active_periods state",
+		journey_invalid_value(JOURNEY_FROM_BINARY, "active_periods state",
 							  "The parameters do not match the state's length or are out of range.");
 	return st;
 }

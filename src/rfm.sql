@@ -169,8 +169,11 @@ CREATE FUNCTION rfm_segment(rfm) RETURNS text
 CREATE FUNCTION rfm_segment(rfm, map jsonb) RETURNS text
     AS 'MODULE_PATHNAME', 'rfm_segment_map' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 -- The default map for 5 bins written as a user map, to copy and edit.
+-- Like every SQL function of the extension, its search_path is fixed
+-- (sql/security.sql).
 CREATE FUNCTION rfm_segment_map() RETURNS jsonb
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
     AS $map$ SELECT '[
   {"segment": "Champions",           "r": [4, 5], "fm": [4, 5]},
   {"segment": "Loyal Customers",     "r": [3, 5], "fm": [3, 5]},

@@ -20,6 +20,7 @@
 #   JOURNEY_NO_PACKAGES  install no Debian packages (a PostgreSQL built from
 #                    source, test/majors.sh); pg_cron is preloaded only
 #                    where PG_CONFIG's library directory has it
+#   JOURNEY_NO_CRON  start the cluster without pg_cron (tests the skip path)
 
 JOURNEY_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PG_MAJOR=${PG_MAJOR:-15}
@@ -108,8 +109,8 @@ journey_start_cluster() {
 	mkdir -p "$JOURNEY_CLUSTER/socket"
 	[ "$(id -u)" -eq 0 ] && chown -R postgres:postgres "$JOURNEY_CLUSTER"
 	PGPORT=$(journey_free_port)
-	local cron_conf=
-	if [ -e "$("$PG_CONFIG" --pkglibdir)/pg_cron.so" ]; then
+	local cron_conf='# no pg_cron'
+	if [ -e "$("$PG_CONFIG" --pkglibdir)/pg_cron.so" ] && [ -z "${JOURNEY_NO_CRON:-}" ]; then
 		cron_conf="shared_preload_libraries = 'pg_cron'
 cron.database_name = 'postgres'
 cron.use_background_workers = on"
