@@ -12,7 +12,7 @@ OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 SQL_PARTS  = $(wildcard src/header.sql src/durations.sql src/ttfv.sql \
                         src/funnel.sql src/rfm.sql src/unit_economics.sql \
                         src/clv.sql src/lifecycle.sql src/retention.sql \
-                        src/outreach.sql)
+                        src/outreach.sql src/timeline.sql)
 # The current version's install script is built; older versions' install
 # scripts (frozen as released) and the upgrade scripts are kept in git.
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
