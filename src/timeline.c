@@ -491,135 +491,271 @@ numeric_to_scaled(const struct varlena *num, int64 *mantissa, int *scale)
 
 /* ---------- builder ---------- */
 
+static void
+journey_too_large(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("journey value too large"),
+			 errdetail("A journey value cannot exceed %d bytes.", (int) (MaxAllocSize - VARHDRSZ))));
+}
+
+
+/*
+ * A builder starts as one 512-byte chunk holding its header and room for
+ * a few labels, label bytes and events, so that a transition touches a
+ * few adjacent cache lines of the group's state; the arrays move out to
+ * their own allocations when they outgrow it.
+ */
+#define JOURNEY_BUILDER_CHUNK	512
+#define JOURNEY_INLINE_LABELS	8
+#define JOURNEY_INLINE_ARENA	64
+#define JOURNEY_LINEAR_LABELS	16	/* linear search up to this many labels */
+
+#define BUILDER_HEADER_SIZE		MAXALIGN(sizeof(JourneyBuilder))
+#define BUILDER_INLINE_EVENTS \
+	((JOURNEY_BUILDER_CHUNK - BUILDER_HEADER_SIZE - JOURNEY_INLINE_LABELS * sizeof(JourneyBuildLabel) \
+	  - JOURNEY_INLINE_ARENA) / sizeof(JourneyBuildEvent))
+
+static inline bool
+builder_inline(const JourneyBuilder *b, const void *p)
+{
+	return (const char *) p >= (const char *) b &&
+		(const char *) p < (const char *) b + JOURNEY_BUILDER_CHUNK;
+}
+
 JourneyBuilder *
 journey_builder_create(MemoryContext cxt)
 {
-	JourneyBuilder *b = (JourneyBuilder *) MemoryContextAllocZero(cxt, sizeof(JourneyBuilder));
+	char	   *chunk = (char *) MemoryContextAlloc(cxt, JOURNEY_BUILDER_CHUNK);
+	JourneyBuilder *b = (JourneyBuilder *) chunk;
 
+	StaticAssertStmt(BUILDER_INLINE_EVENTS >= 8, "journey builder chunk too small");
+	memset(b, 0, sizeof(JourneyBuilder));
+	b->labels = (JourneyBuildLabel *) (chunk + BUILDER_HEADER_SIZE);
+	b->maxlabels = JOURNEY_INLINE_LABELS;
+	b->events = (JourneyBuildEvent *) (chunk + BUILDER_HEADER_SIZE
+									   + JOURNEY_INLINE_LABELS * sizeof(JourneyBuildLabel));
+	b->maxevents = BUILDER_INLINE_EVENTS;
+	b->arena = chunk + JOURNEY_BUILDER_CHUNK - JOURNEY_INLINE_ARENA;
+	b->arena_max = JOURNEY_INLINE_ARENA;
 	b->cxt = cxt;
-	b->maxevents = 16;
-	b->events = (JourneyBuildEvent *) MemoryContextAlloc(cxt, sizeof(JourneyBuildEvent) * b->maxevents);
-	b->arena_max = 128;
-	b->arena = (char *) MemoryContextAlloc(cxt, b->arena_max);
-	b->maxlabels = 8;
-	b->label_off = (Size *) MemoryContextAlloc(cxt, sizeof(Size) * b->maxlabels);
-	b->label_len = (int *) MemoryContextAlloc(cxt, sizeof(int) * b->maxlabels);
-	b->hash_size = 16;
-	b->hash = (int32 *) MemoryContextAllocZero(cxt, sizeof(int32) * b->hash_size);
-	b->hash_code = (uint32 *) MemoryContextAlloc(cxt, sizeof(uint32) * b->maxlabels);
 	b->sorted = true;
 	return b;
 }
 
+static JourneyBuilderExtra *
+builder_extra(JourneyBuilder *b)
+{
+	if (b->x == NULL)
+		b->x = (JourneyBuilderExtra *) MemoryContextAllocZero(b->cxt, sizeof(JourneyBuilderExtra));
+	return b->x;
+}
+
+/* Grow an array of the builder to hold `need` items of `size` bytes. */
+static void *
+builder_grow(JourneyBuilder *b, void *array, Size size, int64 nused, int64 *max, int64 need)
+{
+	int64		newmax = Max(*max, 4);
+	void	   *grown;
+
+	while (newmax < need)
+		newmax *= 2;
+	if ((Size) newmax > MaxAllocHugeSize / size)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("journey value too large"),
+				 errdetail("A journey cannot hold more than %lld events.", (long long) *max)));
+	if (array == NULL || builder_inline(b, array))
+	{
+		grown = MemoryContextAllocHuge(b->cxt, size * newmax);
+		if (array != NULL && nused > 0)
+			memcpy(grown, array, size * nused);
+	}
+	else
+		grown = repalloc_huge(array, size * newmax);
+	*max = newmax;
+	return grown;
+}
+
+static uint64
+label_prefix(const char *data, int len)
+{
+	uint64		prefix = 0;
+
+	memcpy(&prefix, data, Min(len, 8));
+	return prefix;
+}
+
+static void
+builder_hash_insert(JourneyBuilderExtra *x, uint32 code, int32 id)
+{
+	uint32		slot = code & (x->hash_size - 1);
+
+	while (x->hash[slot] != 0)
+		slot = (slot + 1) & (x->hash_size - 1);
+	x->hash[slot] = id + 1;
+}
+
+/* (Re)build the hash of label ids, twice as many slots as labels at least */
 static void
 builder_rehash(JourneyBuilder *b)
 {
-	int			size = b->hash_size * 2;
-	int32	   *hash = (int32 *) MemoryContextAllocZero(b->cxt, sizeof(int32) * size);
-	int			i;
+	JourneyBuilderExtra *x = builder_extra(b);
+	int			size = 64;
+	int32		i;
 
+	while (size < 4 * b->nlabels)
+		size *= 2;
+	if (x->hash)
+		pfree(x->hash);
+	x->hash = (int32 *) MemoryContextAllocZero(b->cxt, sizeof(int32) * size);
+	x->hash_size = size;
+	if (x->hash_code == NULL || x->max_codes < b->maxlabels)
+	{
+		if (x->hash_code)
+			pfree(x->hash_code);
+		x->hash_code = (uint32 *) MemoryContextAllocHuge(b->cxt, sizeof(uint32) * b->maxlabels);
+		x->max_codes = b->maxlabels;
+	}
 	for (i = 0; i < b->nlabels; i++)
 	{
-		uint32		slot = b->hash_code[i] & (size - 1);
-
-		while (hash[slot] != 0)
-			slot = (slot + 1) & (size - 1);
-		hash[slot] = i + 1;
+		x->hash_code[i] = hash_bytes((const unsigned char *) b->arena + b->labels[i].off, b->labels[i].len);
+		builder_hash_insert(x, x->hash_code[i], i);
 	}
-	pfree(b->hash);
-	b->hash = hash;
-	b->hash_size = size;
 }
 
 /* The id of a label in the builder, added if new. */
 int32
 journey_builder_label(JourneyBuilder *b, const char *data, int len)
 {
-	uint32		code = hash_bytes((const unsigned char *) data, len);
-	uint32		slot = code & (b->hash_size - 1);
+	uint64		prefix = label_prefix(data, len);
+	uint32		code = 0;
 	int32		id;
+	JourneyBuildLabel *l;
 
-	while ((id = b->hash[slot]) != 0)
+	if (b->x == NULL || b->x->hash == NULL)
 	{
-		id--;
-		if (b->hash_code[id] == code && b->label_len[id] == len &&
-			memcmp(b->arena + b->label_off[id], data, len) == 0)
-			return id;
-		slot = (slot + 1) & (b->hash_size - 1);
+		for (id = 0; id < b->nlabels; id++)
+		{
+			l = &b->labels[id];
+			if (l->prefix == prefix && l->len == len &&
+				(len <= 8 || memcmp(b->arena + l->off + 8, data + 8, len - 8) == 0))
+				return id;
+		}
 	}
+	else
+	{
+		JourneyBuilderExtra *x = b->x;
+		uint32		slot;
+
+		code = hash_bytes((const unsigned char *) data, len);
+		slot = code & (x->hash_size - 1);
+		while ((id = x->hash[slot]) != 0)
+		{
+			id--;
+			l = &b->labels[id];
+			if (x->hash_code[id] == code && l->prefix == prefix && l->len == len &&
+				(len <= 8 || memcmp(b->arena + l->off + 8, data + 8, len - 8) == 0))
+				return id;
+			slot = (slot + 1) & (x->hash_size - 1);
+		}
+	}
+
+	/* a new label */
 	if (b->nlabels >= b->maxlabels)
 	{
-		b->maxlabels *= 2;
-		b->label_off = (Size *) repalloc_huge(b->label_off, sizeof(Size) * b->maxlabels);
-		b->label_len = (int *) repalloc_huge(b->label_len, sizeof(int) * b->maxlabels);
-		b->hash_code = (uint32 *) repalloc_huge(b->hash_code, sizeof(uint32) * b->maxlabels);
+		int64		max = b->maxlabels;
+
+		b->labels = (JourneyBuildLabel *) builder_grow(b, b->labels, sizeof(JourneyBuildLabel),
+													   b->nlabels, &max, (int64) b->nlabels + 1);
+		b->maxlabels = (int32) max;
 	}
 	if ((Size) len > b->arena_max - b->arena_len)
 	{
-		Size		need = b->arena_len + len;
+		int64		max = b->arena_max;
 
-		if (need > MaxAllocHugeSize / 2)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("journey value too large"),
-					 errdetail("The labels of a journey must fit in 1 GB.")));
-		while (b->arena_max < need)
-			b->arena_max *= 2;
-		b->arena = (char *) repalloc_huge(b->arena, b->arena_max);
+		if ((Size) b->arena_len + len > MaxAllocSize)
+			journey_too_large();
+		b->arena = (char *) builder_grow(b, b->arena, 1, b->arena_len, &max, (int64) b->arena_len + len);
+		b->arena_max = (uint32) Min(max, (int64) PG_UINT32_MAX);
 	}
 	memcpy(b->arena + b->arena_len, data, len);
 	id = b->nlabels++;
-	b->label_off[id] = b->arena_len;
-	b->label_len[id] = len;
-	b->hash_code[id] = code;
+	l = &b->labels[id];
+	l->prefix = prefix;
+	l->off = b->arena_len;
+	l->len = len;
 	b->arena_len += len;
-	b->hash[slot] = id + 1;
-	if (b->nlabels * 2 > b->hash_size)
-		builder_rehash(b);
+	if (b->nlabels > JOURNEY_LINEAR_LABELS)
+	{
+		JourneyBuilderExtra *x = builder_extra(b);
+
+		if (x->hash == NULL || 2 * b->nlabels > x->hash_size || x->max_codes < b->maxlabels)
+			builder_rehash(b);
+		else
+		{
+			x->hash_code[id] = code;
+			builder_hash_insert(x, code, id);
+		}
+	}
 	return id;
 }
 
 static inline JourneyBuildEvent *
 builder_next_event(JourneyBuilder *b)
 {
-	if (b->nevents >= b->maxevents)
-	{
-		if ((Size) b->maxevents * 2 * sizeof(JourneyBuildEvent) > MaxAllocHugeSize)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("journey value too large"),
-					 errdetail("A journey cannot hold more than %lld events.", (long long) b->maxevents)));
-		b->maxevents *= 2;
-		b->events = (JourneyBuildEvent *) repalloc_huge(b->events, sizeof(JourneyBuildEvent) * b->maxevents);
-	}
+	if (unlikely(b->nevents >= b->maxevents))
+		b->events = (JourneyBuildEvent *) builder_grow(b, b->events, sizeof(JourneyBuildEvent),
+													   b->nevents, &b->maxevents, b->nevents + 1);
 	return &b->events[b->nevents++];
 }
 
-static int32
+static JourneyBuildAmount *
+builder_next_amount(JourneyBuilder *b, int32 *index)
+{
+	JourneyBuilderExtra *x = builder_extra(b);
+
+	if (x->namounts >= x->maxamounts)
+	{
+		if (x->namounts >= PG_INT32_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("journey value too large"),
+					 errdetail("A journey cannot hold more than %d amounts.", PG_INT32_MAX)));
+		x->amounts = (JourneyBuildAmount *) builder_grow(b, x->amounts, sizeof(JourneyBuildAmount),
+														 x->namounts, &x->maxamounts, x->namounts + 1);
+	}
+	*index = (int32) x->namounts;
+	return &x->amounts[x->namounts++];
+}
+
+static int64
 builder_add_big(JourneyBuilder *b, Numeric num)
 {
-	if (b->nbigs >= b->maxbigs)
-	{
-		b->maxbigs = b->maxbigs ? b->maxbigs * 2 : 4;
-		if (b->bigs)
-			b->bigs = (Numeric *) repalloc_huge(b->bigs, sizeof(Numeric) * b->maxbigs);
-		else
-			b->bigs = (Numeric *) MemoryContextAlloc(b->cxt, sizeof(Numeric) * b->maxbigs);
-	}
-	b->bigs[b->nbigs] = num;
-	return b->nbigs++;
+	JourneyBuilderExtra *x = builder_extra(b);
+
+	if (x->nbigs >= x->maxbigs)
+		x->bigs = (Numeric *) builder_grow(b, x->bigs, sizeof(Numeric), x->nbigs, &x->maxbigs, x->nbigs + 1);
+	x->bigs[x->nbigs] = num;
+	return x->nbigs++;
 }
 
 void
 journey_builder_add_scaled(JourneyBuilder *b, int64 ts, int32 label, int64 mantissa, int scale)
 {
-	JourneyBuildEvent *e = builder_next_event(b);
+	JourneyBuildEvent *e;
+	JourneyBuildAmount *a;
+	int32		ai;
 
+	a = builder_next_amount(b, &ai);
+	a->mantissa = mantissa;
+	a->scale = (int16) scale;
+	a->kind = JOURNEY_AMOUNT_SCALED;
+	e = builder_next_event(b);
 	e->ts = ts;
 	e->label = label;
-	e->mantissa = mantissa;
-	e->scale = (int16) scale;
-	e->kind = JOURNEY_AMOUNT_SCALED;
+	e->amount = ai;
 	b->sorted = false;
 }
 
@@ -628,29 +764,38 @@ void
 journey_builder_add(JourneyBuilder *b, int64 ts, int32 label, Numeric amount)
 {
 	JourneyBuildEvent *e;
+	JourneyBuildAmount *a;
+	MemoryContext old;
+	Numeric		copy;
 	int64		m;
 	int			sc;
+	int32		ai;
 
-	if (amount != NULL && numeric_to_scaled((struct varlena *) amount, &m, &sc))
+	if (amount == NULL)
+	{
+		e = builder_next_event(b);
+		e->ts = ts;
+		e->label = label;
+		e->amount = -1;
+		b->sorted = false;
+		return;
+	}
+	if (numeric_to_scaled((struct varlena *) amount, &m, &sc))
 	{
 		journey_builder_add_scaled(b, ts, label, m, sc);
 		return;
 	}
+	old = MemoryContextSwitchTo(b->cxt);
+	copy = (Numeric) pg_detoast_datum_copy((struct varlena *) amount);
+	MemoryContextSwitchTo(old);
+	a = builder_next_amount(b, &ai);
+	a->kind = JOURNEY_AMOUNT_TEXT;
+	a->scale = 0;
+	a->mantissa = builder_add_big(b, copy);
 	e = builder_next_event(b);
 	e->ts = ts;
 	e->label = label;
-	e->mantissa = 0;
-	e->scale = 0;
-	e->kind = JOURNEY_AMOUNT_NONE;
-	if (amount != NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(b->cxt);
-		Numeric		copy = (Numeric) pg_detoast_datum_copy((struct varlena *) amount);
-
-		MemoryContextSwitchTo(old);
-		e->kind = JOURNEY_AMOUNT_TEXT;
-		e->mantissa = builder_add_big(b, copy);
-	}
+	e->amount = ai;
 	b->sorted = false;
 }
 
@@ -696,25 +841,28 @@ builder_add_builder(JourneyBuilder *b, const JourneyBuilder *other)
 {
 	int32	   *map = (int32 *) palloc(sizeof(int32) * Max(other->nlabels, 1));
 	int64		i;
-	int			k;
+	int32		k;
 
 	for (k = 0; k < other->nlabels; k++)
-		map[k] = journey_builder_label(b, other->arena + other->label_off[k], other->label_len[k]);
+		map[k] = journey_builder_label(b, other->arena + other->labels[k].off, other->labels[k].len);
 	for (i = 0; i < other->nevents; i++)
 	{
 		const JourneyBuildEvent *o = &other->events[i];
 
-		if (o->kind == JOURNEY_AMOUNT_TEXT)
-			journey_builder_add(b, o->ts, map[o->label], other->bigs[o->mantissa]);
+		if (o->amount < 0)
+			journey_builder_add(b, o->ts, map[o->label], NULL);
 		else
 		{
-			JourneyBuildEvent *e = builder_next_event(b);
+			const JourneyBuildAmount *a = &other->x->amounts[o->amount];
 
-			*e = *o;
-			e->label = map[o->label];
+			if (a->kind == JOURNEY_AMOUNT_SCALED)
+				journey_builder_add_scaled(b, o->ts, map[o->label], a->mantissa, a->scale);
+			else
+				journey_builder_add(b, o->ts, map[o->label], other->x->bigs[a->mantissa]);
 		}
+		if ((i & 0xffff) == 0xffff)
+			CHECK_FOR_INTERRUPTS();
 	}
-	b->sorted = false;
 	pfree(map);
 }
 
@@ -727,16 +875,19 @@ typedef struct SortContext
 } SortContext;
 
 static Numeric
-build_event_numeric(const JourneyBuilder *b, const JourneyBuildEvent *e)
+build_amount_numeric(const JourneyBuilder *b, const JourneyBuildAmount *a)
 {
-	if (e->kind == JOURNEY_AMOUNT_SCALED)
-		return numeric_from_scaled(e->mantissa, e->scale);
-	return b->bigs[e->mantissa];
+	if (a->kind == JOURNEY_AMOUNT_SCALED)
+		return numeric_from_scaled(a->mantissa, a->scale);
+	return b->x->bigs[a->mantissa];
 }
 
 static inline int
 event_cmp(const JourneyBuildEvent *x, const JourneyBuildEvent *y, const SortContext *cx)
 {
+	const JourneyBuildAmount *ax;
+	const JourneyBuildAmount *ay;
+
 	if (x->ts != y->ts)
 		return x->ts < y->ts ? -1 : 1;
 	if (x->label != y->label)
@@ -747,13 +898,15 @@ event_cmp(const JourneyBuildEvent *x, const JourneyBuildEvent *y, const SortCont
 		if (rx != ry)
 			return rx < ry ? -1 : 1;
 	}
-	if (x->kind == JOURNEY_AMOUNT_NONE || y->kind == JOURNEY_AMOUNT_NONE)
-		return (x->kind != JOURNEY_AMOUNT_NONE) - (y->kind != JOURNEY_AMOUNT_NONE);
-	if (x->kind == JOURNEY_AMOUNT_SCALED && y->kind == JOURNEY_AMOUNT_SCALED && x->scale == y->scale)
-		return x->mantissa < y->mantissa ? -1 : (x->mantissa > y->mantissa ? 1 : 0);
+	if (x->amount < 0 || y->amount < 0)
+		return (x->amount >= 0) - (y->amount >= 0);
+	ax = &cx->b->x->amounts[x->amount];
+	ay = &cx->b->x->amounts[y->amount];
+	if (ax->kind == JOURNEY_AMOUNT_SCALED && ay->kind == JOURNEY_AMOUNT_SCALED && ax->scale == ay->scale)
+		return ax->mantissa < ay->mantissa ? -1 : (ax->mantissa > ay->mantissa ? 1 : 0);
 	return DatumGetInt32(DirectFunctionCall2(numeric_cmp,
-											 NumericGetDatum(build_event_numeric(cx->b, x)),
-											 NumericGetDatum(build_event_numeric(cx->b, y))));
+											 NumericGetDatum(build_amount_numeric(cx->b, ax)),
+											 NumericGetDatum(build_amount_numeric(cx->b, ay))));
 }
 
 /*
@@ -831,11 +984,10 @@ static int
 label_id_cmp(const void *a, const void *b, void *arg)
 {
 	const JourneyBuilder *bl = (const JourneyBuilder *) arg;
-	int32		x = *(const int32 *) a;
-	int32		y = *(const int32 *) b;
+	const JourneyBuildLabel *x = &bl->labels[*(const int32 *) a];
+	const JourneyBuildLabel *y = &bl->labels[*(const int32 *) b];
 
-	return journey_label_cmp(bl->arena + bl->label_off[x], bl->label_len[x],
-							 bl->arena + bl->label_off[y], bl->label_len[y]);
+	return journey_label_cmp(bl->arena + x->off, x->len, bl->arena + y->off, y->len);
 }
 
 /* numeric_out without trailing fractional zeros (the canonical text) */
@@ -857,13 +1009,48 @@ numeric_canonical_text(Numeric num)
 	return s;
 }
 
-static void
-journey_too_large(void)
+/*
+ * Bring the builder's amounts to one scale, the largest any of them needs;
+ * those whose mantissa at that scale does not fit become numerics.  Returns
+ * the scale.  The amounts keep their values.
+ */
+static int
+builder_unify_scale(JourneyBuilder *b)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-			 errmsg("journey value too large"),
-			 errdetail("A journey value cannot exceed %d bytes.", (int) (MaxAllocSize - VARHDRSZ))));
+	JourneyBuilderExtra *x = b->x;
+	int			scale = 0;
+	int64		i;
+
+	if (x == NULL)
+		return 0;
+	for (i = 0; i < x->namounts; i++)
+		if (x->amounts[i].kind == JOURNEY_AMOUNT_SCALED && x->amounts[i].scale > scale)
+			scale = x->amounts[i].scale;
+	for (i = 0; i < x->namounts; i++)
+	{
+		JourneyBuildAmount *a = &x->amounts[i];
+		int64		m;
+
+		if (a->kind != JOURNEY_AMOUNT_SCALED || a->scale == scale)
+			continue;
+		if (pg_mul_s64_overflow(a->mantissa, journey_pow10[scale - a->scale], &m) ||
+			m >= JOURNEY_MANTISSA_LIMIT || m <= -JOURNEY_MANTISSA_LIMIT)
+		{
+			MemoryContext old = MemoryContextSwitchTo(b->cxt);
+			Numeric		num = numeric_from_scaled(a->mantissa, a->scale);
+
+			MemoryContextSwitchTo(old);
+			a->kind = JOURNEY_AMOUNT_TEXT;
+			a->scale = 0;
+			a->mantissa = builder_add_big(b, num);
+		}
+		else
+		{
+			a->mantissa = m;
+			a->scale = (int16) scale;
+		}
+	}
+	return scale;
 }
 
 /*
@@ -875,11 +1062,14 @@ struct varlena *
 journey_builder_finish(JourneyBuilder *b)
 {
 	int64		n = b->nevents;
+	JourneyBuildEvent *ev = b->events;
 	int32	   *order;
 	int32	   *rank;
+	int32		orderbuf[JOURNEY_INLINE_LABELS];
+	int32		rankbuf[JOURNEY_INLINE_LABELS];
 	SortContext cx;
-	int			scale = 0;
-	bool		has_amounts = false;
+	int			scale;
+	bool		has_amounts = b->x != NULL && b->x->namounts > 0;
 	int			unit_exp = JOURNEY_MAX_UNIT_EXP;
 	int64		unit;
 	int			lbits = 0;
@@ -889,51 +1079,29 @@ journey_builder_finish(JourneyBuilder *b)
 	int		   *biglen = NULL;
 	Size		size;
 	int64		i;
-	int			k;
+	int32		k;
 	struct varlena *result;
 	uint8	   *p;
-	int32	   *final_label;
 
 	/* the dictionary in byte order */
-	order = (int32 *) palloc(sizeof(int32) * Max(b->nlabels, 1));
-	rank = (int32 *) palloc(sizeof(int32) * Max(b->nlabels, 1));
+	if (b->nlabels <= JOURNEY_INLINE_LABELS)
+	{
+		order = orderbuf;
+		rank = rankbuf;
+	}
+	else
+	{
+		order = (int32 *) palloc_extended(sizeof(int32) * b->nlabels, MCXT_ALLOC_HUGE);
+		rank = (int32 *) palloc_extended(sizeof(int32) * b->nlabels, MCXT_ALLOC_HUGE);
+	}
 	for (k = 0; k < b->nlabels; k++)
 		order[k] = k;
-	qsort_arg(order, b->nlabels, sizeof(int32), label_id_cmp, b);
+	if (b->nlabels > 1)
+		qsort_arg(order, b->nlabels, sizeof(int32), label_id_cmp, b);
 	for (k = 0; k < b->nlabels; k++)
 		rank[order[k]] = k;
 
-	/* one scale for the amounts; those that do not fit it become numerics */
-	for (i = 0; i < n; i++)
-	{
-		if (b->events[i].kind != JOURNEY_AMOUNT_NONE)
-			has_amounts = true;
-		if (b->events[i].kind == JOURNEY_AMOUNT_SCALED && b->events[i].scale > scale)
-			scale = b->events[i].scale;
-	}
-	for (i = 0; i < n; i++)
-	{
-		JourneyBuildEvent *e = &b->events[i];
-		int64		m;
-
-		if (e->kind != JOURNEY_AMOUNT_SCALED || e->scale == scale)
-			continue;
-		if (pg_mul_s64_overflow(e->mantissa, journey_pow10[scale - e->scale], &m) ||
-			m >= JOURNEY_MANTISSA_LIMIT || m <= -JOURNEY_MANTISSA_LIMIT)
-		{
-			MemoryContext old = MemoryContextSwitchTo(b->cxt);
-			Numeric		num = numeric_from_scaled(e->mantissa, e->scale);
-
-			MemoryContextSwitchTo(old);
-			e->kind = JOURNEY_AMOUNT_TEXT;
-			e->mantissa = builder_add_big(b, num);
-		}
-		else
-		{
-			e->mantissa = m;
-			e->scale = (int16) scale;
-		}
-	}
+	scale = builder_unify_scale(b);
 
 	/* sort, unless already in order */
 	cx.rank = rank;
@@ -943,22 +1111,22 @@ journey_builder_finish(JourneyBuilder *b)
 		bool		in_order = true;
 
 		for (i = 1; i < n && in_order; i++)
-			in_order = event_cmp(&b->events[i - 1], &b->events[i], &cx) <= 0;
+			in_order = event_cmp(&ev[i - 1], &ev[i], &cx) <= 0;
 		if (!in_order)
-			sort_events(b->events, n, &cx);
+			sort_events(ev, n, &cx);
 		b->sorted = true;
 	}
 
 	/* the time unit: the largest power of ten dividing every timestamp */
 	for (i = 0; i < n && unit_exp > 0; i++)
-		while (unit_exp > 0 && b->events[i].ts % journey_pow10[unit_exp] != 0)
+		while (unit_exp > 0 && ev[i].ts % journey_pow10[unit_exp] != 0)
 			unit_exp--;
 	unit = journey_pow10[unit_exp];
 	while (b->nlabels > 1 && (1 << lbits) < b->nlabels)
 		lbits++;
 	for (i = 1; i < n; i++)
 	{
-		uint64		d = (uint64) (b->events[i].ts - b->events[i - 1].ts) / (uint64) unit;
+		uint64		d = (uint64) (ev[i].ts - ev[i - 1].ts) / (uint64) unit;
 
 		if (d > maxdelta)
 			maxdelta = d;
@@ -967,22 +1135,21 @@ journey_builder_finish(JourneyBuilder *b)
 		split = true;
 
 	/* the size */
-	final_label = rank;
 	size = VARHDRSZ + 3 + varint_size(n) + varint_size(b->nlabels) + (has_amounts ? 1 : 0);
 	for (k = 0; k < b->nlabels; k++)
-		size = add_size(size, varint_size(b->label_len[order[k]]) + (Size) b->label_len[order[k]]);
-	if (has_amounts && b->nbigs > 0)
+		size = add_size(size, varint_size(b->labels[k].len) + (Size) b->labels[k].len);
+	if (has_amounts && b->x->nbigs > 0)
 	{
-		bigtext = (char **) palloc0(sizeof(char *) * b->nbigs);
-		biglen = (int *) palloc0(sizeof(int) * b->nbigs);
+		bigtext = (char **) palloc0(sizeof(char *) * b->x->nbigs);
+		biglen = (int *) palloc0(sizeof(int) * b->x->nbigs);
 	}
 	if (n > 0)
-		size += varint_size(zigzag(b->events[0].ts / unit));
+		size += varint_size(zigzag(ev[0].ts / unit));
 	for (i = 0; i < n; i++)
 	{
-		const JourneyBuildEvent *e = &b->events[i];
-		uint64		d = i == 0 ? 0 : (uint64) (e->ts - b->events[i - 1].ts) / (uint64) unit;
-		uint64		label = (uint64) final_label[e->label];
+		const JourneyBuildEvent *e = &ev[i];
+		uint64		d = i == 0 ? 0 : (uint64) (e->ts - ev[i - 1].ts) / (uint64) unit;
+		uint64		label = (uint64) rank[e->label];
 
 		if (split)
 			size += varint_size(d) + varint_size(label);
@@ -990,17 +1157,19 @@ journey_builder_finish(JourneyBuilder *b)
 			size += varint_size((d << lbits) | label);
 		if (has_amounts)
 		{
-			if (e->kind == JOURNEY_AMOUNT_NONE)
+			const JourneyBuildAmount *a = e->amount < 0 ? NULL : &b->x->amounts[e->amount];
+
+			if (a == NULL)
 				size += 1;
-			else if (e->kind == JOURNEY_AMOUNT_SCALED)
-				size += varint_size(zigzag(e->mantissa) + 2);
+			else if (a->kind == JOURNEY_AMOUNT_SCALED)
+				size += varint_size(zigzag(a->mantissa) + 2);
 			else
 			{
-				int32		bi = (int32) e->mantissa;
+				int64		bi = a->mantissa;
 
 				if (bigtext[bi] == NULL)
 				{
-					bigtext[bi] = numeric_canonical_text(b->bigs[bi]);
+					bigtext[bi] = numeric_canonical_text(b->x->bigs[bi]);
 					biglen[bi] = (int) strlen(bigtext[bi]);
 				}
 				size = add_size(size, 1 + varint_size(biglen[bi]) + (Size) biglen[bi]);
@@ -1025,17 +1194,19 @@ journey_builder_finish(JourneyBuilder *b)
 		*p++ = (uint8) scale;
 	for (k = 0; k < b->nlabels; k++)
 	{
-		p = varint_put(p, b->label_len[order[k]]);
-		memcpy(p, b->arena + b->label_off[order[k]], b->label_len[order[k]]);
-		p += b->label_len[order[k]];
+		const JourneyBuildLabel *l = &b->labels[order[k]];
+
+		p = varint_put(p, l->len);
+		memcpy(p, b->arena + l->off, l->len);
+		p += l->len;
 	}
 	if (n > 0)
-		p = varint_put(p, zigzag(b->events[0].ts / unit));
+		p = varint_put(p, zigzag(ev[0].ts / unit));
 	for (i = 0; i < n; i++)
 	{
-		const JourneyBuildEvent *e = &b->events[i];
-		uint64		d = i == 0 ? 0 : (uint64) (e->ts - b->events[i - 1].ts) / (uint64) unit;
-		uint64		label = (uint64) final_label[e->label];
+		const JourneyBuildEvent *e = &ev[i];
+		uint64		d = i == 0 ? 0 : (uint64) (e->ts - ev[i - 1].ts) / (uint64) unit;
+		uint64		label = (uint64) rank[e->label];
 
 		if (split)
 		{
@@ -1046,13 +1217,15 @@ journey_builder_finish(JourneyBuilder *b)
 			p = varint_put(p, (d << lbits) | label);
 		if (has_amounts)
 		{
-			if (e->kind == JOURNEY_AMOUNT_NONE)
+			const JourneyBuildAmount *a = e->amount < 0 ? NULL : &b->x->amounts[e->amount];
+
+			if (a == NULL)
 				*p++ = 0;
-			else if (e->kind == JOURNEY_AMOUNT_SCALED)
-				p = varint_put(p, zigzag(e->mantissa) + 2);
+			else if (a->kind == JOURNEY_AMOUNT_SCALED)
+				p = varint_put(p, zigzag(a->mantissa) + 2);
 			else
 			{
-				int32		bi = (int32) e->mantissa;
+				int64		bi = a->mantissa;
 
 				*p++ = 1;
 				p = varint_put(p, biglen[bi]);
@@ -1062,8 +1235,11 @@ journey_builder_finish(JourneyBuilder *b)
 		}
 	}
 	Assert((Size) ((char *) p - (char *) result) == size);
-	pfree(order);
-	pfree(rank);
+	if (order != orderbuf)
+	{
+		pfree(order);
+		pfree(rank);
+	}
 	return result;
 }
 

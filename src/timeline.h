@@ -112,40 +112,60 @@ extern int	journey_label_cmp(const char *a, int alen, const char *b, int blen);
 
 /*
  * The events of a journey being built (by journey_agg, text/binary input,
- * merge): an unsorted multiset with a dictionary of labels.  Amounts are
- * kept as a mantissa at their own minimal scale, or as a numeric.
+ * merge): an unsorted multiset of events with a dictionary of labels (ids
+ * in order of first appearance).  Amounts are kept as a mantissa at their
+ * own minimal scale, or as a numeric.
  */
 typedef struct JourneyBuildEvent
 {
 	int64		ts;
-	int64		mantissa;
-	int32		label;
-	int16		scale;			/* minimal scale of the amount, or -1: big */
-	int16		kind;			/* JOURNEY_AMOUNT_NONE / SCALED / TEXT (big) */
+	int32		label;			/* label id */
+	int32		amount;			/* index into amounts, -1: none */
 } JourneyBuildEvent;
+
+typedef struct JourneyBuildAmount
+{
+	int64		mantissa;		/* SCALED: value * 10^scale; TEXT: index into bigs */
+	int16		scale;
+	int16		kind;			/* JOURNEY_AMOUNT_SCALED / JOURNEY_AMOUNT_TEXT */
+} JourneyBuildAmount;
+
+typedef struct JourneyBuildLabel
+{
+	uint64		prefix;			/* the first 8 bytes, zero-padded */
+	uint32		off;			/* in the arena */
+	int32		len;
+} JourneyBuildLabel;
+
+/* what few groups need: amounts, big amounts, a hash of many labels */
+typedef struct JourneyBuilderExtra
+{
+	JourneyBuildAmount *amounts;
+	int64		namounts;
+	int64		maxamounts;
+	Numeric    *bigs;			/* amounts that do not fit a mantissa */
+	int64		nbigs;
+	int64		maxbigs;
+	int32	   *hash;			/* open addressing, label id + 1, 0 empty */
+	uint32	   *hash_code;		/* per label id */
+	int			hash_size;
+	int			max_codes;
+} JourneyBuilderExtra;
 
 typedef struct JourneyBuilder
 {
-	MemoryContext cxt;
+	/* touched by every row */
 	JourneyBuildEvent *events;
 	int64		nevents;
 	int64		maxevents;
-	/* labels: bytes in one arena, offsets and lengths per id */
-	char	   *arena;
-	Size		arena_len;
-	Size		arena_max;
-	Size	   *label_off;
-	int		   *label_len;
-	int			nlabels;
-	int			maxlabels;
-	/* open-addressing hash of label ids (id + 1; 0 empty) */
-	int32	   *hash;
-	uint32	   *hash_code;
-	int			hash_size;		/* power of two */
-	/* amounts that do not fit a mantissa: numeric datums, in cxt */
-	Numeric    *bigs;
-	int			nbigs;
-	int			maxbigs;
+	JourneyBuildLabel *labels;
+	int32		nlabels;
+	int32		maxlabels;
+	char	   *arena;			/* label bytes */
+	uint32		arena_len;
+	uint32		arena_max;
+	JourneyBuilderExtra *x;		/* NULL until needed */
+	MemoryContext cxt;
 	bool		sorted;
 } JourneyBuilder;
 
