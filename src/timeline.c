@@ -139,9 +139,9 @@ journey_reader_init(JourneyReader *r, const struct varlena *value, JourneyOrigin
 				(errcode(journey_origin_errcode(origin)),
 				 errmsg("unsupported format version %d for type %s", version, "journey")));
 	r->flags = reader_byte(r);
-	if (r->flags & ~JOURNEY_KNOWN_FLAGS)
+	if (r->flags & ~(JOURNEY_KNOWN_FLAGS | JOURNEY_UNIT_MASK))
 		journey_corrupt(r, "The value has unknown flags.");
-	unit_exp = reader_byte(r);
+	unit_exp = r->flags & JOURNEY_UNIT_MASK;
 	if (unit_exp > JOURNEY_MAX_UNIT_EXP)
 		journey_corrupt(r, "The time unit is out of range.");
 	r->unit = journey_pow10[unit_exp];
@@ -185,7 +185,8 @@ journey_reader_init(JourneyReader *r, const struct varlena *value, JourneyOrigin
 		int64		base = unzigzag(reader_varint(r));
 		int64		ts;
 
-		if (pg_mul_s64_overflow(base, r->unit, &ts) || !IS_VALID_TIMESTAMP(ts))
+		if (pg_add_s64_overflow(base, JOURNEY_EPOCH / r->unit, &base) ||
+			pg_mul_s64_overflow(base, r->unit, &ts) || !IS_VALID_TIMESTAMP(ts))
 			journey_corrupt(r, "A timestamp is out of range.");
 		r->prev_ts = ts;
 	}
@@ -1135,7 +1136,7 @@ journey_builder_finish(JourneyBuilder *b)
 		split = true;
 
 	/* the size */
-	size = VARHDRSZ + 3 + varint_size(n) + varint_size(b->nlabels) + (has_amounts ? 1 : 0);
+	size = VARHDRSZ + 2 + varint_size(n) + varint_size(b->nlabels) + (has_amounts ? 1 : 0);
 	for (k = 0; k < b->nlabels; k++)
 		size = add_size(size, varint_size(b->labels[k].len) + (Size) b->labels[k].len);
 	if (has_amounts && b->x->nbigs > 0)
@@ -1144,7 +1145,7 @@ journey_builder_finish(JourneyBuilder *b)
 		biglen = (int *) palloc0(sizeof(int) * b->x->nbigs);
 	}
 	if (n > 0)
-		size += varint_size(zigzag(ev[0].ts / unit));
+		size += varint_size(zigzag(ev[0].ts / unit - JOURNEY_EPOCH / unit));
 	for (i = 0; i < n; i++)
 	{
 		const JourneyBuildEvent *e = &ev[i];
@@ -1186,8 +1187,7 @@ journey_builder_finish(JourneyBuilder *b)
 	SET_VARSIZE(result, size);
 	p = (uint8 *) VARDATA(result);
 	*p++ = JOURNEY_FORMAT_VERSION;
-	*p++ = (uint8) ((has_amounts ? JOURNEY_HAS_AMOUNTS : 0) | (split ? JOURNEY_SPLIT_LABELS : 0));
-	*p++ = (uint8) unit_exp;
+	*p++ = (uint8) ((has_amounts ? JOURNEY_HAS_AMOUNTS : 0) | (split ? JOURNEY_SPLIT_LABELS : 0) | unit_exp);
 	p = varint_put(p, n);
 	p = varint_put(p, b->nlabels);
 	if (has_amounts)
@@ -1201,7 +1201,7 @@ journey_builder_finish(JourneyBuilder *b)
 		p += l->len;
 	}
 	if (n > 0)
-		p = varint_put(p, zigzag(ev[0].ts / unit));
+		p = varint_put(p, zigzag(ev[0].ts / unit - JOURNEY_EPOCH / unit));
 	for (i = 0; i < n; i++)
 	{
 		const JourneyBuildEvent *e = &ev[i];

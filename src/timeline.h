@@ -6,9 +6,10 @@
  * unsigned LEB128 of at most 10 bytes, "zigzag" maps signed to unsigned):
  *
  *   uint8   version          1
- *   uint8   flags            JOURNEY_HAS_AMOUNTS | JOURNEY_SPLIT_LABELS,
- *                            other bits reserved (0)
- *   uint8   unit_exp         every timestamp is a multiple of 10^unit_exp us
+ *   uint8   flags            bits 0-4: unit_exp (0..18), every timestamp
+ *                            is a multiple of 10^unit_exp us; then
+ *                            JOURNEY_HAS_AMOUNTS, JOURNEY_SPLIT_LABELS; bit 7
+ *                            reserved (0)
  *   varint  nevents
  *   varint  nlabels          <= nevents
  *   uint8   scale            only with JOURNEY_HAS_AMOUNTS: amounts are
@@ -17,7 +18,8 @@
  *                            the dictionary, strictly ascending in byte
  *                            order (memcmp, then shorter first); every
  *                            label is used by some event
- *   varint  zigzag(ts0 / 10^unit_exp)   only when nevents > 0
+ *   varint  zigzag(ts0 / 10^unit_exp - JOURNEY_EPOCH / 10^unit_exp)
+ *                            the first timestamp, only when nevents > 0
  *   nevents x event:
  *     packed:  varint (delta << lbits) | label      (lbits = bits of nlabels-1)
  *     split:   varint delta, varint label           (JOURNEY_SPLIT_LABELS)
@@ -40,8 +42,12 @@
 #include "utils/numeric.h"
 
 #define JOURNEY_FORMAT_VERSION	1
-#define JOURNEY_HAS_AMOUNTS		0x01
-#define JOURNEY_SPLIT_LABELS	0x02
+#define JOURNEY_UNIT_MASK		0x1F
+#define JOURNEY_HAS_AMOUNTS		0x20
+#define JOURNEY_SPLIT_LABELS	0x40
+/* 2024-01-01 00:00:00 UTC in microseconds since 2000-01-01: first
+ * timestamps near it take fewer bytes */
+#define JOURNEY_EPOCH			INT64CONST(757382400000000)
 #define JOURNEY_KNOWN_FLAGS		(JOURNEY_HAS_AMOUNTS | JOURNEY_SPLIT_LABELS)
 #define JOURNEY_MAX_SCALE		18
 #define JOURNEY_MAX_UNIT_EXP	18
