@@ -302,7 +302,14 @@ text_amount(const char *input, const char *s, int64 n)
 	}
 	PG_CATCH();
 	{
+		ErrorData  *edata;
+
 		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		/* only numeric's data errors become ours; anything else goes on */
+		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
+			PG_RE_THROW();
+		FreeErrorData(edata);
 		FlushErrorState();
 		failed = true;
 	}
