@@ -10,6 +10,7 @@
 #include "common/int.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "port/pg_bswap.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -981,14 +982,30 @@ sort_events(JourneyBuildEvent *ev, int64 n, const SortContext *cx)
 	pfree(tmp);
 }
 
+/*
+ * Byte order of two builder labels: the first 8 bytes compare as one
+ * big-endian integer (zero padding sorts a shorter label first, as text
+ * holds no NUL), the rest with memcmp.
+ */
+static inline int
+builder_label_cmp(const JourneyBuilder *bl, int32 a, int32 b)
+{
+	const JourneyBuildLabel *x = &bl->labels[a];
+	const JourneyBuildLabel *y = &bl->labels[b];
+	uint64		px = pg_bswap64(x->prefix);
+	uint64		py = pg_bswap64(y->prefix);
+
+	if (px != py)
+		return px < py ? -1 : 1;
+	if (x->len <= 8 || y->len <= 8)
+		return x->len < y->len ? -1 : (x->len > y->len ? 1 : 0);
+	return journey_label_cmp(bl->arena + x->off + 8, x->len - 8, bl->arena + y->off + 8, y->len - 8);
+}
+
 static int
 label_id_cmp(const void *a, const void *b, void *arg)
 {
-	const JourneyBuilder *bl = (const JourneyBuilder *) arg;
-	const JourneyBuildLabel *x = &bl->labels[*(const int32 *) a];
-	const JourneyBuildLabel *y = &bl->labels[*(const int32 *) b];
-
-	return journey_label_cmp(bl->arena + x->off, x->len, bl->arena + y->off, y->len);
+	return builder_label_cmp((const JourneyBuilder *) arg, *(const int32 *) a, *(const int32 *) b);
 }
 
 /* numeric_out without trailing fractional zeros (the canonical text) */
@@ -1073,6 +1090,7 @@ journey_builder_finish(JourneyBuilder *b)
 	bool		has_amounts = b->x != NULL && b->x->namounts > 0;
 	int			unit_exp = JOURNEY_MAX_UNIT_EXP;
 	int64		unit;
+	bool		exact_size PG_USED_FOR_ASSERTS_ONLY = true;
 	int			lbits = 0;
 	bool		split = false;
 	uint64		maxdelta = 0;
@@ -1097,7 +1115,23 @@ journey_builder_finish(JourneyBuilder *b)
 	}
 	for (k = 0; k < b->nlabels; k++)
 		order[k] = k;
-	if (b->nlabels > 1)
+	if (b->nlabels <= JOURNEY_INLINE_LABELS)
+	{
+		/* few labels: insertion sort */
+		for (k = 1; k < b->nlabels; k++)
+		{
+			int32		key = order[k];
+			int32		j = k - 1;
+
+			while (j >= 0 && builder_label_cmp(b, order[j], key) > 0)
+			{
+				order[j + 1] = order[j];
+				j--;
+			}
+			order[j + 1] = key;
+		}
+	}
+	else
 		qsort_arg(order, b->nlabels, sizeof(int32), label_id_cmp, b);
 	for (k = 0; k < b->nlabels; k++)
 		rank[order[k]] = k;
@@ -1118,73 +1152,96 @@ journey_builder_finish(JourneyBuilder *b)
 		b->sorted = true;
 	}
 
-	/* the time unit: the largest power of ten dividing every timestamp */
+	/*
+	 * The time unit: the largest power of ten dividing every timestamp
+	 * (divisions by the constant 10 are cheap multiplications).
+	 */
 	for (i = 0; i < n && unit_exp > 0; i++)
-		while (unit_exp > 0 && ev[i].ts % journey_pow10[unit_exp] != 0)
-			unit_exp--;
+	{
+		int64		t = ev[i].ts;
+		int			z = 0;
+
+		while (z < unit_exp && t % 10 == 0)
+		{
+			t /= 10;
+			z++;
+		}
+		unit_exp = z;
+	}
 	unit = journey_pow10[unit_exp];
 	while (b->nlabels > 1 && (1 << lbits) < b->nlabels)
 		lbits++;
 	for (i = 1; i < n; i++)
 	{
-		uint64		d = (uint64) (ev[i].ts - ev[i - 1].ts) / (uint64) unit;
+		uint64		d = (uint64) (ev[i].ts - ev[i - 1].ts);
 
 		if (d > maxdelta)
 			maxdelta = d;
 	}
+	maxdelta /= (uint64) unit;
 	if (lbits > 0 && (maxdelta >> (64 - lbits)) != 0)
 		split = true;
 
-	/* the size */
+	/*
+	 * The size: for a few thousand events without amounts stored as text,
+	 * an upper bound (an event takes at most 15 bytes, its amount 10).
+	 */
 	size = VARHDRSZ + 2 + varint_size(n) + varint_size(b->nlabels) + (has_amounts ? 1 : 0);
 	for (k = 0; k < b->nlabels; k++)
 		size = add_size(size, varint_size(b->labels[k].len) + (Size) b->labels[k].len);
-	if (has_amounts && b->x->nbigs > 0)
-	{
-		bigtext = (char **) palloc0(sizeof(char *) * b->x->nbigs);
-		biglen = (int *) palloc0(sizeof(int) * b->x->nbigs);
-	}
 	if (n > 0)
 		size += varint_size(zigzag(ev[0].ts / unit - JOURNEY_EPOCH / unit));
-	for (i = 0; i < n; i++)
+	if ((!has_amounts || b->x->nbigs == 0) && n <= 4096)
 	{
-		const JourneyBuildEvent *e = &ev[i];
-		uint64		d = i == 0 ? 0 : (uint64) (e->ts - ev[i - 1].ts) / (uint64) unit;
-		uint64		label = (uint64) rank[e->label];
-
-		if (split)
-			size += varint_size(d) + varint_size(label);
-		else
-			size += varint_size((d << lbits) | label);
-		if (has_amounts)
+		exact_size = false;
+		size += (Size) n * (has_amounts ? 30 : 20);
+	}
+	else
+	{
+		if (has_amounts && b->x->nbigs > 0)
 		{
-			const JourneyBuildAmount *a = e->amount < 0 ? NULL : &b->x->amounts[e->amount];
+			bigtext = (char **) palloc0(sizeof(char *) * b->x->nbigs);
+			biglen = (int *) palloc0(sizeof(int) * b->x->nbigs);
+		}
+		for (i = 0; i < n; i++)
+		{
+			const JourneyBuildEvent *e = &ev[i];
+			uint64		d = i == 0 ? 0 : (uint64) (e->ts - ev[i - 1].ts) / (uint64) unit;
+			uint64		label = (uint64) rank[e->label];
 
-			if (a == NULL)
-				size += 1;
-			else if (a->kind == JOURNEY_AMOUNT_SCALED)
-				size += varint_size(zigzag(a->mantissa) + 2);
+			if (split)
+				size += varint_size(d) + varint_size(label);
 			else
+				size += varint_size((d << lbits) | label);
+			if (has_amounts)
 			{
-				int64		bi = a->mantissa;
+				const JourneyBuildAmount *a = e->amount < 0 ? NULL : &b->x->amounts[e->amount];
 
-				if (bigtext[bi] == NULL)
+				if (a == NULL)
+					size += 1;
+				else if (a->kind == JOURNEY_AMOUNT_SCALED)
+					size += varint_size(zigzag(a->mantissa) + 2);
+				else
 				{
-					bigtext[bi] = numeric_canonical_text(b->x->bigs[bi]);
-					biglen[bi] = (int) strlen(bigtext[bi]);
+					int64		bi = a->mantissa;
+
+					if (bigtext[bi] == NULL)
+					{
+						bigtext[bi] = numeric_canonical_text(b->x->bigs[bi]);
+						biglen[bi] = (int) strlen(bigtext[bi]);
+					}
+					size = add_size(size, 1 + varint_size(biglen[bi]) + (Size) biglen[bi]);
 				}
-				size = add_size(size, 1 + varint_size(biglen[bi]) + (Size) biglen[bi]);
 			}
+			if (size > MaxAllocSize)
+				journey_too_large();
 		}
 		if (size > MaxAllocSize)
 			journey_too_large();
 	}
-	if (size > MaxAllocSize)
-		journey_too_large();
 
 	/* the bytes */
 	result = (struct varlena *) palloc(size);
-	SET_VARSIZE(result, size);
 	p = (uint8 *) VARDATA(result);
 	*p++ = JOURNEY_FORMAT_VERSION;
 	*p++ = (uint8) ((has_amounts ? JOURNEY_HAS_AMOUNTS : 0) | (split ? JOURNEY_SPLIT_LABELS : 0) | unit_exp);
@@ -1234,7 +1291,9 @@ journey_builder_finish(JourneyBuilder *b)
 			}
 		}
 	}
-	Assert((Size) ((char *) p - (char *) result) == size);
+	Assert(exact_size ? (Size) ((char *) p - (char *) result) == size
+		   : (Size) ((char *) p - (char *) result) <= size);
+	SET_VARSIZE(result, (char *) p - (char *) result);
 	if (order != orderbuf)
 	{
 		pfree(order);
