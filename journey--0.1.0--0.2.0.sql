@@ -49,9 +49,12 @@ CREATE TYPE journey (
 COMMENT ON TYPE journey IS 'one customer''s events in time order: exact timestamps, a label per event, optional exact amounts';
 
 -- journey_agg's state: the group's events, unsorted, with a dictionary of
--- labels; sorted once by the final function (in place: the state keeps
--- the same events, so the final function is SHAREABLE).  Transitions are
--- not strict: rows with a NULL or infinite ts or a NULL label are skipped.
+-- labels; sorted once by the final function.  It sorts in place and brings
+-- the amounts to one scale, which leaves the same events: the state stays
+-- valid for more rows, so the final function is declared READ_ONLY and
+-- the aggregates also work as window functions (a running history).
+-- Transitions are not strict: rows with a NULL or infinite ts or a NULL
+-- label are skipped.
 CREATE FUNCTION journey_agg_transfn(internal, timestamptz, text) RETURNS internal
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION journey_agg_transfn(internal, timestamptz, text, numeric) RETURNS internal
@@ -73,26 +76,26 @@ CREATE FUNCTION journey_agg_final(internal) RETURNS journey
 
 CREATE AGGREGATE journey_agg(ts timestamptz, label text) (
     SFUNC = journey_agg_transfn, STYPE = internal, SSPACE = 512,
-    FINALFUNC = journey_agg_final, FINALFUNC_MODIFY = SHAREABLE,
+    FINALFUNC = journey_agg_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = journey_agg_combine, SERIALFUNC = journey_agg_serialize,
     DESERIALFUNC = journey_agg_deserialize, PARALLEL = SAFE
 );
 CREATE AGGREGATE journey_agg(ts timestamptz, label text, amount numeric) (
     SFUNC = journey_agg_transfn, STYPE = internal, SSPACE = 512,
-    FINALFUNC = journey_agg_final, FINALFUNC_MODIFY = SHAREABLE,
+    FINALFUNC = journey_agg_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = journey_agg_combine, SERIALFUNC = journey_agg_serialize,
     DESERIALFUNC = journey_agg_deserialize, PARALLEL = SAFE
 );
 -- timestamp (without time zone) values are taken as UTC
 CREATE AGGREGATE journey_agg(ts timestamp, label text) (
     SFUNC = journey_agg_transfn, STYPE = internal, SSPACE = 512,
-    FINALFUNC = journey_agg_final, FINALFUNC_MODIFY = SHAREABLE,
+    FINALFUNC = journey_agg_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = journey_agg_combine, SERIALFUNC = journey_agg_serialize,
     DESERIALFUNC = journey_agg_deserialize, PARALLEL = SAFE
 );
 CREATE AGGREGATE journey_agg(ts timestamp, label text, amount numeric) (
     SFUNC = journey_agg_transfn, STYPE = internal, SSPACE = 512,
-    FINALFUNC = journey_agg_final, FINALFUNC_MODIFY = SHAREABLE,
+    FINALFUNC = journey_agg_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = journey_agg_combine, SERIALFUNC = journey_agg_serialize,
     DESERIALFUNC = journey_agg_deserialize, PARALLEL = SAFE
 );
@@ -101,7 +104,7 @@ COMMENT ON AGGREGATE journey_agg(timestamptz, text, numeric) IS 'the events of a
 
 CREATE AGGREGATE rollup(journey) (
     SFUNC = journey_rollup_transfn, STYPE = internal, SSPACE = 512,
-    FINALFUNC = journey_agg_final, FINALFUNC_MODIFY = SHAREABLE,
+    FINALFUNC = journey_agg_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = journey_agg_combine, SERIALFUNC = journey_agg_serialize,
     DESERIALFUNC = journey_agg_deserialize, PARALLEL = SAFE
 );

@@ -134,6 +134,37 @@ FROM (SELECT customer_id, journey_agg(ts, label, amount) j FROM tl_many GROUP BY
 SELECT round(sum(pg_column_size(j))::numeric / sum(num_events(j)), 2) AS bytes_per_event_no_amounts
 FROM (SELECT customer_id, journey_agg(ts, label) j FROM tl_many GROUP BY 1) t;
 
+-- a large journey: 20000 events, 300 labels, many ties, some amounts
+-- beyond 62 bits
+CREATE TABLE tl_big AS
+SELECT timestamptz '2026-01-01' + (hashint4(g) & 4095) * interval '1 minute' AS ts,
+       'label ' || (g % 300) AS label,
+       CASE WHEN g % 5 = 0 THEN round(g / 7.0, 2) WHEN g % 997 = 0 THEN 1e30 + g END AS amount
+FROM generate_series(1, 20000) g;
+CREATE TABLE tl_big_j AS SELECT journey_agg(ts, label, amount ORDER BY g) AS j
+FROM (SELECT *, hashint4(length(label) + (extract(epoch FROM ts))::int) AS g FROM tl_big) t;
+SELECT num_events(j), array_length(journey_labels(j), 1) AS labels,
+       j::text::journey::text = j::text AS text_round_trip,
+       test_recv('journey', journey_send(j)) = j::text AS binary_round_trip
+FROM tl_big_j;
+SELECT count(*) AS rows_differing FROM (
+  (SELECT ts, label, amount FROM tl_big EXCEPT ALL SELECT e.* FROM tl_big_j, journey_events(j) e)
+  UNION ALL
+  (SELECT e.* FROM tl_big_j, journey_events(j) e EXCEPT ALL SELECT ts, label, amount FROM tl_big)) d;
+SELECT journey_merge((SELECT journey_agg(ts, label, amount) FROM tl_big WHERE label < 'label 2'),
+                     (SELECT journey_agg(ts, label, amount) FROM tl_big WHERE label >= 'label 2'))::text
+     = (SELECT j::text FROM tl_big_j) AS merge_equals_whole;
+
+-- as a window aggregate (the final function sorts the state in place,
+-- which leaves the same events): a running history
+SELECT ts, label, num_events(journey_agg(ts, label) OVER w) AS so_far,
+       journey_labels(journey_agg(ts, label) OVER w) AS labels_so_far
+FROM tl_events WHERE customer_id = 1
+WINDOW w AS (ORDER BY ts);
+-- rows arriving out of time order after the state was finalized and sorted
+SELECT label, ts, journey_agg(ts, label, amount) OVER (ORDER BY ts DESC) AS j
+FROM tl_events WHERE customer_id = 1;
+
 -- extreme values round-trip in text and binary: the first and last
 -- representable microseconds, huge and tiny amounts, labels with quotes,
 -- backslashes, spaces, commas, braces, non-ASCII and the empty string
