@@ -491,6 +491,18 @@ numeric_to_scaled(const struct varlena *num, int64 *mantissa, int *scale)
 	return true;
 }
 
+/* NaN or an infinity (the numeric's header, as on disk; any header) */
+bool
+journey_numeric_is_special(Numeric num)
+{
+	uint16		header;
+
+	if (VARSIZE_ANY_EXHDR(num) < sizeof(uint16))
+		return false;
+	memcpy(&header, VARDATA_ANY(num), sizeof(uint16));
+	return (header & 0xC000) == 0xC000;
+}
+
 /* ---------- builder ---------- */
 
 static void

@@ -183,6 +183,9 @@ extern void journey_builder_add_journey(JourneyBuilder *b, const struct varlena 
 extern void journey_builder_add_numeric_text(JourneyBuilder *b, int64 ts, int32 label, const char *text, int len);
 extern struct varlena *journey_builder_finish(JourneyBuilder *b);
 
+/* NaN or an infinity */
+extern bool journey_numeric_is_special(Numeric num);
+
 /* A numeric from a mantissa and scale, and from its stored text. */
 extern Numeric journey_amount_numeric(const JourneyEvent *ev, int scale);
 

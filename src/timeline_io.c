@@ -472,7 +472,14 @@ journey_send(PG_FUNCTION_ARGS)
 	pq_sendbyte(&buf, JOURNEY_FORMAT_VERSION);
 	pq_sendint32(&buf, r.nlabels);
 	for (i = 0; i < r.nlabels; i++)
-		pq_sendcountedtext(&buf, r.labels[i].data, r.labels[i].len, false);
+	{
+		/* the label in the client encoding, after its length */
+		char	   *conv = pg_server_to_client(r.labels[i].data, r.labels[i].len);
+		int			len = conv == r.labels[i].data ? r.labels[i].len : (int) strlen(conv);
+
+		pq_sendint32(&buf, len);
+		pq_sendbytes(&buf, conv, len);
+	}
 	pq_sendint32(&buf, (int32) r.nevents);
 	while (journey_reader_next(&r, &ev))
 	{
@@ -583,7 +590,7 @@ journey_recv(PG_FUNCTION_ARGS)
 			if (sub.cursor != len)
 				binary_error("Event %d has %d bytes left over in its amount.", i + 1, len - sub.cursor);
 			buf->cursor += len;
-			if (numeric_is_nan(amount) || numeric_is_inf(amount))
+			if (journey_numeric_is_special(amount))
 				binary_error("Event %d has a NaN or infinite amount.", i + 1);
 		}
 		if (i > 0)
