@@ -164,7 +164,10 @@ journey_reader_init(JourneyReader *r, const struct varlena *value, JourneyOrigin
 	r->lbits = 0;
 	while (r->nlabels > 1 && (1 << r->lbits) < r->nlabels)
 		r->lbits++;
-	r->labels = (JourneyLabel *) palloc(sizeof(JourneyLabel) * Max(r->nlabels, 1));
+	if (r->nlabels <= JOURNEY_READER_INLINE_LABELS)
+		r->labels = r->inline_labels;
+	else
+		r->labels = (JourneyLabel *) palloc(sizeof(JourneyLabel) * r->nlabels);
 	for (i = 0; i < r->nlabels; i++)
 	{
 		uint64		len = reader_varint(r);
@@ -271,6 +274,15 @@ journey_reader_next(JourneyReader *r, JourneyEvent *ev)
 	if (r->nread == r->nevents && r->pos != r->end)
 		journey_corrupt(r, "The value has bytes left over.");
 	return true;
+}
+
+/* Release what journey_reader_init allocated (nothing for few labels). */
+void
+journey_reader_free(JourneyReader *r)
+{
+	if (r->labels != r->inline_labels)
+		pfree(r->labels);
+	r->labels = NULL;
 }
 
 /*
@@ -846,7 +858,7 @@ journey_builder_add_journey(JourneyBuilder *b, const struct varlena *value, Jour
 			CHECK_FOR_INTERRUPTS();
 	}
 	pfree(map);
-	pfree(r.labels);
+	journey_reader_free(&r);
 }
 
 /* Add every event of another builder. */

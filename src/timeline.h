@@ -88,8 +88,12 @@ typedef struct JourneyEvent
  *
  * Every read is bounds-checked; a malformed value raises the origin's
  * error (journey_invalid_value).  The dictionary is read at init (nlabels
- * entries, in byte order); labels[] points into the value.
+ * entries, in byte order; each label's bytes point into the value).  Do
+ * not copy a reader (labels may point into it); journey_reader_free
+ * releases it.
  */
+#define JOURNEY_READER_INLINE_LABELS 16
+
 typedef struct JourneyReader
 {
 	const uint8 *pos;
@@ -102,9 +106,10 @@ typedef struct JourneyReader
 	int64		nread;
 	int			nlabels;
 	int			lbits;
-	JourneyLabel *labels;
+	JourneyLabel *labels;		/* inline_labels, or palloc'd when more */
 	int64		prev_ts;
 	int32		prev_label;
+	JourneyLabel inline_labels[JOURNEY_READER_INLINE_LABELS];
 } JourneyReader;
 
 #define PG_GETARG_JOURNEY_P(n) ((struct varlena *) PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(n)))
@@ -112,6 +117,7 @@ typedef struct JourneyReader
 extern void journey_reader_init(JourneyReader *r, const struct varlena *value, JourneyOrigin origin);
 extern bool journey_reader_next(JourneyReader *r, JourneyEvent *ev);
 extern int	journey_label_index(const JourneyReader *r, const char *label, int len);
+extern void journey_reader_free(JourneyReader *r);
 
 /* Byte-order comparison of two labels (the dictionary and tie order). */
 extern int	journey_label_cmp(const char *a, int alen, const char *b, int blen);
