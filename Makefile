@@ -13,7 +13,7 @@ SQL_PARTS  = $(wildcard src/header.sql src/durations.sql src/ttfv.sql \
                         src/funnel.sql) src/funnel_overloads.sql \
              $(wildcard src/rfm.sql src/unit_economics.sql \
                         src/clv.sql src/lifecycle.sql src/retention.sql \
-                        src/outreach.sql)
+                        src/outreach.sql src/timeline.sql)
 # The current version's install script is built; older versions' install
 # scripts (frozen as released) and the upgrade scripts are kept in git.
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
@@ -39,6 +39,9 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control
 # Generated part: funnel_step/funnel_path overloads with 1-8 separate steps.
 src/funnel_overloads.sql: src/funnel_overloads.sh
 	sh $< > $@.tmp && mv $@.tmp $@
+
+# PGXS tracks no header dependencies: rebuild every object when a header changes.
+$(OBJS): $(wildcard src/*.h)
 
 .PHONY: test demo bench
 test:

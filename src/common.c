@@ -133,7 +133,7 @@ journey_origin_errmsg(JourneyOrigin origin, const char *type_name)
 		case JOURNEY_FROM_STATE:
 			break;
 	}
-	return errmsg("corrupted aggregate state of type %s", type_name);
+	return errmsg("corrupted value of type %s", type_name);
 }
 
 void

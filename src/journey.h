@@ -62,7 +62,7 @@ typedef enum JourneyOrigin
 /*
  * Helpers for journey_invalid_value: the SQLSTATE of an origin, and the
  * errmsg "invalid input syntax for type T" / "invalid binary value for
- * type T" / "corrupted aggregate state of type T".
+ * type T" / "corrupted value of type T" (an aggregate state or stored bytes).
  */
 extern int	journey_origin_errcode(JourneyOrigin origin);
 extern int	journey_origin_errmsg(JourneyOrigin origin, const char *type_name);
