@@ -42,6 +42,7 @@
 
 #define CLV_MAX_TERMS 100000000L
 #define CLV_TOLERANCE 1e-9
+#define CLV_MAX_PANELS 200000
 
 /*
  * Digamma for x > 0: shift up with psi(x) = psi(x + 1) - 1/x until x >= 6,
@@ -70,8 +71,8 @@ clv_series_too_long(double t)
 	ereport(ERROR,
 			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 			 errmsg("expected purchases do not converge for a horizon of %g periods", t),
-			 errdetail("The hypergeometric series needs more than %ld terms when the horizon dwarfs alpha + t.",
-					   CLV_MAX_TERMS),
+			 errdetail("The hypergeometric series would need more than %ld terms, and the quadrature more than %d panels.",
+					   CLV_MAX_TERMS, CLV_MAX_PANELS),
 			 errhint("Use a shorter horizon.")));
 }
 
@@ -180,12 +181,110 @@ clv_mean_euler(double A, double a, double beta, double z, double L, double *rele
 	return C * val;
 }
 
+/* 16-point Gauss-Legendre on [-1, 1]: the positive nodes and their weights */
+static const double clv_gl_x[8] = {0.095012509837637441, 0.28160355077925892, 0.45801677765722737, 0.61787624440264377,
+0.755404408355003, 0.86563120238783176, 0.9445750230732326, 0.98940093499164994};
+static const double clv_gl_w[8] = {0.18945061045506847, 0.18260341504492361, 0.16915651939500256, 0.14959598881657682,
+0.12462897125553395, 0.095158511682492897, 0.062253523938647776, 0.027152459411754058};
+
 /*
- * M for C = a + beta - 1 > 0: the better of the two methods, or an ERROR
- * when neither reaches CLV_TOLERANCE.
+ * log of the density of u = logit(p), p ~ Beta(a, beta), relative to its
+ * value at um: a (u - um) - (a + beta) (log(1 + e^u) - log(1 + e^um)),
+ * the difference formed so that large a + beta does not amplify rounding.
+ */
+static inline double
+clv_logit_logdens(double u, double um, double a, double beta)
+{
+	double		d;
+
+	if (u > 0 && um > 0)
+		d = (u - um) + (log1p(exp(-u)) - log1p(exp(-um)));
+	else if (u <= 0 && um <= 0)
+		d = log1p(exp(u)) - log1p(exp(um));
+	else
+		d = (u > 0 ? u + log1p(exp(-u)) : log1p(exp(u))) -
+			(um > 0 ? um + log1p(exp(-um)) : log1p(exp(um)));
+	return a * (u - um) - (a + beta) * d;
+}
+
+/*
+ * The ratio of the integrals of h(p(u)) w(u) and of w(u) over [lo, hi]
+ * with panels of width `width` (w: the logit density relative to its
+ * mode), so that the Beta normalization cancels.
  */
 static double
-clv_mean_alive(double A, double a, double beta, double t, double z, double L)
+clv_quad_ratio(double A, double a, double beta, double s, double lo, double hi,
+			   double width, double um)
+{
+	long		npan = (long) ceil((hi - lo) / width);
+	double		num = 0.0,
+				den = 0.0;
+	long		i;
+	int			j,
+				side;
+
+	width = (hi - lo) / npan;
+	for (i = 0; i < npan; i++)
+	{
+		double		c = lo + (i + 0.5) * width;
+
+		if ((i & 0x3FF) == 0x3FF)
+			CHECK_FOR_INTERRUPTS();
+		for (j = 0; j < 8; j++)
+			for (side = -1; side <= 1; side += 2)
+			{
+				double		u = c + side * 0.5 * width * clv_gl_x[j];
+				double		w = clv_gl_w[j] * exp(clv_logit_logdens(u, um, a, beta));
+				double		p = u > 0 ? 1.0 / (1.0 + exp(-u)) : exp(u) / (1.0 + exp(u));
+				double		h = p > 0.0 ? -expm1(-A * log1p(p * s)) / p : A * s;
+
+				num += w * h;
+				den += w;
+			}
+	}
+	return num / den;
+}
+
+/*
+ * Method III, for the models where the series cancel (a near 1 and r + x
+ * large) or would be too long (z near 1): M = E[(1 - (1 + p s)^-A) / p]
+ * by Gauss-Legendre quadrature over u = logit(p), where the Beta density
+ * is smooth and log-concave with a width of at least 1/sqrt(a) around its
+ * mode log(a/beta), and (1 + p s)^-A changes on a scale of 1 in u around
+ * u = -log(A s) (the range covers both, and 50/a e-folds beyond).  Panels
+ * of 0.5/sqrt(a); the error bound is the difference from the same rule on
+ * panels twice as wide.  Gives up (+Inf bound) beyond CLV_MAX_PANELS.
+ */
+static double
+clv_mean_quadrature(double A, double a, double beta, double s, double *relerr)
+{
+	double		um = log(a) - log(beta);
+	double		spread = 12.0 / sqrt(Min(a, beta)) + 5.0;
+	/* (1 + p s)^-A turns from 1 to 0 around p = 1/(A s): cover that too */
+	double		ut = A * s > 1.0 ? -log(A) - log(s) : 0.0;
+	double		lo = Min(Min(um, 0.0), ut) - 50.0 / a - spread,
+				hi = Max(um, 0.0) + 50.0 / beta + spread;
+	double		width = 0.5 / Max(1.0, sqrt(a));
+	double		fine,
+				coarse;
+
+	*relerr = INFINITY;
+	if (!isfinite(lo) || !isfinite(hi) || (hi - lo) / width > CLV_MAX_PANELS || !isfinite(s))
+		return 0.0;
+	coarse = clv_quad_ratio(A, a, beta, s, lo, hi, 2.0 * width, um);
+	fine = clv_quad_ratio(A, a, beta, s, lo, hi, width, um);
+	if (!(fine > 0.0) || !isfinite(fine))
+		return 0.0;
+	*relerr = fabs(fine - coarse) / fine + 1e-13;
+	return fine;
+}
+
+/*
+ * M for C = a + beta - 1 > 0: the better of the two series, else the
+ * quadrature, or an ERROR when none reaches CLV_TOLERANCE.
+ */
+static double
+clv_mean_alive(double A, double a, double beta, double t, double s, double z, double L)
 {
 	double		m1,
 				m2,
@@ -193,12 +292,25 @@ clv_mean_alive(double A, double a, double beta, double t, double z, double L)
 				e2;
 	bool		too_long = false;
 
+	/* the tail decays like z^n: the series need 39 / -log(z) terms */
+	if (!(z < 1.0) || !isfinite(s) || 39.0 / log1p(1.0 / s) > CLV_MAX_TERMS)
+	{
+		m1 = clv_mean_quadrature(A, a, beta, s, &e1);
+		if (e1 <= CLV_TOLERANCE)
+			return m1;
+		clv_series_too_long(t);
+	}
 	m1 = clv_mean_gauss(A, a, beta, z, L, &e1, &too_long);
 	if (e1 <= 1e-12)
 		return m1;
 	m2 = clv_mean_euler(A, a, beta, z, L, &e2, &too_long);
 	if (Min(e1, e2) > CLV_TOLERANCE)
 	{
+		double		e3;
+		double		m3 = clv_mean_quadrature(A, a, beta, s, &e3);
+
+		if (e3 <= CLV_TOLERANCE)
+			return m3;
 		if (too_long)
 			clv_series_too_long(t);
 		ereport(ERROR,
@@ -239,16 +351,13 @@ clv_bgnbd_expected(double r, double alpha, double a, double b,
 	z = t / (alpha + T + t);
 	/* L = log(1 - z) = -log(1 + s), also when s overflows */
 	L = isfinite(s) && s < 1e15 ? -log1p(s) : log(alpha + T) - log(alpha + T + t);
-	/* the tail decays like z^n: it needs 39 / -log(z) terms to reach 1e-17 */
-	if (!(z < 1.0) || !isfinite(s) || 39.0 / log1p(1.0 / s) > CLV_MAX_TERMS)
-		clv_series_too_long(t);
 	if (a + beta - 1.0 > 0.0)
-		M = clv_mean_alive(A, a, beta, t, z, L);
+		M = clv_mean_alive(A, a, beta, t, s, z, L);
 	else
 	{
 		/* x = 0 and a + b <= 1: split Beta(a, b) into Beta(a, b+1) and Beta(a+1, b) */
-		M = b / (a + b) * clv_mean_alive(A, a, b + 1.0, t, z, L) +
-			a / (a + b) * clv_mean_alive(A, a + 1.0, b, t, z, L);
+		M = b / (a + b) * clv_mean_alive(A, a, b + 1.0, t, s, z, L) +
+			a / (a + b) * clv_mean_alive(A, a + 1.0, b, t, s, z, L);
 	}
 	E = M * clv_bgnbd_alive(r, alpha, a, b, x, tx, T);
 	if (!isfinite(E))
