@@ -3,7 +3,7 @@
 -- a grid of models, proper SQLSTATEs, and in(out(x)) = x / recv(send(x)) = x
 -- for values the aggregates produce from extreme inputs.
 BEGIN;
-SELECT plan(16);
+SELECT plan(22);
 
 -- binary input through a crafted COPY BINARY file (as sql/setup.sql's test_recv)
 CREATE FUNCTION pg_temp.test_recv(typ regtype, payload bytea) RETURNS text LANGUAGE plpgsql AS $$
@@ -196,6 +196,30 @@ $$, 'unit_economics: text and binary output read back at the extremes, -2^127 in
 SELECT is((SELECT u::text FROM ues OFFSET 2),
           'units=2 buyers=2 purchases=2 revenue=-170141183460469231731687303715884105728 cost=0 acquisition_units=0 acquisition_buyers=0 acquisition_cost=0',
           'a sum of exactly -2^127 prints and is kept');
+
+-- P(alive) and the Gamma-Gamma mean against numeric formulas
+SELECT is_empty($$
+  SELECT r, alpha, a, b, x, tx, tt FROM (SELECT DISTINCT ON (r, alpha, a, b, x, tx, tt) r, alpha, a, b, x, tx, tt, m FROM grid WHERE x > 0) g
+  WHERE abs(probability_alive(m, x, tx::float8, tt::float8)::numeric
+            - pg_temp.rdiv(1, 1 + pg_temp.rdiv(a, b + x - 1) * exp((r + x) * ln(pg_temp.qdiv(alpha + tt, alpha + tx)))))
+        > 1e-12 * pg_temp.rdiv(1, 1 + pg_temp.rdiv(a, b + x - 1) * exp((r + x) * ln(pg_temp.qdiv(alpha + tt, alpha + tx)))) + 1e-305
+$$, 'probability_alive agrees with the numeric formula to 1e-12 relative');
+SELECT is_empty($$
+  SELECT p, q, g, x, m FROM unnest('{0.01,6.25,1e6}'::numeric[]) p, unnest('{1.00000095367431640625,3.74,1e8}'::numeric[]) q,
+         unnest('{0.001,15.44,1e9}'::numeric[]) g, unnest('{0,1,7,1e6}'::numeric[]) x, unnest('{0.01,35,1e12}'::numeric[]) m
+  WHERE abs(expected_avg_value(format('gamma_gamma(p=%s,q=%s,gamma=%s)', p, q, g)::clv_model, x, m)::numeric
+            - pg_temp.rdiv(p * (g + x * m), p * x + q - 1)) > 1e-13 * pg_temp.rdiv(p * (g + x * m), p * x + q - 1)
+$$, 'expected_avg_value agrees with p (gamma + x m) / (p x + q - 1) to 1e-13 relative');
+
+-- invalid values get the SQLSTATE of where they came from (clv_data
+-- binary input raised 22P02 in 0.1.0)
+SELECT throws_ok($$SELECT 'bgnbd exact 2,40,38.86*1'::clv_data$$, '22P02', NULL, 'clv_data text: 22P02');
+SELECT throws_ok($$SELECT pg_temp.test_recv('clv_data', overlay(clv_data_send('bgnbd exact 1,2,3*4') placing float8send(5) from 19 for 8))$$,
+                 '22P03', NULL, 'clv_data binary: 22P03');
+SELECT throws_ok($$SELECT pg_temp.test_recv('clv_model', overlay(clv_model_send('bgnbd(r=1,alpha=1,a=1,b=1)') placing float8send(-1) from 12 for 8))$$,
+                 '22P03', NULL, 'clv_model binary: 22P03');
+SELECT throws_ok($$SELECT pg_temp.test_recv('unit_economics', set_byte(unit_economics_send('units=1 buyers=0 purchases=0 revenue=0 cost=0 acquisition_units=0 acquisition_buyers=0 acquisition_cost=0'), 16, 5))$$,
+                 '22P03', NULL, 'unit_economics binary: 22P03');
 
 SELECT * FROM finish();
 ROLLBACK;
