@@ -1245,7 +1245,7 @@ clv_gg_value(const ClvModel *gg, double x, double m)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the Gamma-Gamma model has no finite mean spend"),
-				 errdetail("q = %g; the population mean p gamma / (q - 1) needs q > 1.", gg->param[1])));
+				 errdetail("The model has q = %g; the population mean p gamma / (q - 1) needs q > 1.", gg->param[1])));
 	return clv_gg_expected(gg->param[0], gg->param[1], gg->param[2], x, m);
 }
 
