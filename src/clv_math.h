@@ -28,7 +28,7 @@ clv_logaddexp(double u, double v)
 /*
  * BG/NBD expected purchases in (T, T + t] of a customer (x, t_x, T);
  * x = t_x = T = 0 gives the unconditional E[X(t)] of a new customer.
- * Accurate to about 1e-10 relative, or an ERROR (22003) saying why not;
+ * Accurate (error bound 1e-8 relative), or an ERROR (22003) saying why not;
  * never a wrong number.
  */
 extern double clv_bgnbd_expected(double r, double alpha, double a, double b,

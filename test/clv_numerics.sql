@@ -3,7 +3,7 @@
 -- a grid of models, proper SQLSTATEs, and in(out(x)) = x / recv(send(x)) = x
 -- for values the aggregates produce from extreme inputs.
 BEGIN;
-SELECT plan(22);
+SELECT plan(23);
 
 -- binary input through a crafted COPY BINARY file (as sql/setup.sql's test_recv)
 CREATE FUNCTION pg_temp.test_recv(typ regtype, payload bytea) RETURNS text LANGUAGE plpgsql AS $$
@@ -126,6 +126,19 @@ SELECT is((SELECT round(e::numeric, 5) FROM results
           'r = 100 gives the closed form');
 SELECT is(round(expected_purchases('bgnbd(r=100,alpha=1,a=2,b=1)', 10, 0, 0, 0)::numeric, 5), 1.99798,
           'the example of issue 9 gives the closed form 1.99798');
+
+-- a random sweep: every parameter over seven decades, horizons to 1e5
+SELECT setseed(0.5);
+CREATE TEMP TABLE sweep AS
+SELECT r, alpha, a, b, h, x, (pg_temp.try_expected(format('bgnbd(r=%s,alpha=%s,a=%s,b=%s)', r, alpha, a, b)::clv_model,
+                                                h, x, CASE WHEN x > 0 THEN 5 ELSE 0 END, CASE WHEN x > 0 THEN 10 ELSE 0 END)).*
+FROM (SELECT 10 ^ (random() * 7 - 3) r, 10 ^ (random() * 8 - 4) alpha, 10 ^ (random() * 7 - 3) a,
+             10 ^ (random() * 7 - 3) b, 10 ^ (random() * 6 - 1) h, (random() * 5)::int x
+      FROM generate_series(1, 600)) s;
+SELECT is_empty($$
+  SELECT r, alpha, a, b, h, x, state FROM sweep
+  WHERE state IS NOT NULL OR NOT (e >= 0 AND e <= (r + x) * h / (alpha + CASE WHEN x > 0 THEN 10 ELSE 0 END) * (1 + 1e-12))
+$$, 'random models: no error, and 0 <= E <= (r + x) h / (alpha + T)');
 
 -- predictions that cannot be represented raise 22003 with a hint, not XX000
 SELECT throws_ok($$SELECT expected_purchases('bgnbd(r=1e300,alpha=1e-300,a=0.5,b=2)', 1e300, 0, 0, 0)$$,
