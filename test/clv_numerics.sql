@@ -3,7 +3,7 @@
 -- a grid of models, proper SQLSTATEs, and in(out(x)) = x / recv(send(x)) = x
 -- for values the aggregates produce from extreme inputs.
 BEGIN;
-SELECT plan(23);
+SELECT plan(25);
 
 -- binary input through a crafted COPY BINARY file (as sql/setup.sql's test_recv)
 CREATE FUNCTION pg_temp.test_recv(typ regtype, payload bytea) RETURNS text LANGUAGE plpgsql AS $$
@@ -139,6 +139,29 @@ SELECT is_empty($$
   SELECT r, alpha, a, b, h, x, state FROM sweep
   WHERE state IS NOT NULL OR NOT (e >= 0 AND e <= (r + x) * h / (alpha + CASE WHEN x > 0 THEN 10 ELSE 0 END) * (1 + 1e-12))
 $$, 'random models: no error, and 0 <= E <= (r + x) h / (alpha + T)');
+
+-- degenerate fits: 100 identical customers either fail with 22023 or
+-- return a model marked converged = false, and that model predicts
+CREATE FUNCTION pg_temp.try_fit(x float8, tx float8, tt float8, OUT m clv_model, OUT state text) LANGUAGE plpgsql AS $$
+BEGIN
+  SET LOCAL client_min_messages = error;
+  SELECT bgnbd_fit(x, tx, tt) INTO m FROM generate_series(1, 100);
+EXCEPTION WHEN OTHERS THEN
+  state := SQLSTATE;
+END $$;
+CREATE TEMP TABLE dfits AS
+SELECT c.x, c.tx, c.tt, (pg_temp.try_fit(c.x, c.tx, c.tt)).*
+FROM (VALUES (1, 10, 10), (10, 30, 39), (3, 30, 38), (1, 5, 10), (2, 5, 10), (4, 20, 30)) c(x, tx, tt);
+SELECT is_empty($$
+  SELECT x, tx, tt, state FROM dfits
+  WHERE NOT (state = '22023' OR (state IS NULL AND (SELECT NOT converged FROM clv_params(m) LIMIT 1)))
+$$, 'identical customers: an error 22023 or a model marked not converged');
+SELECT is_empty($$
+  SELECT x, tx, tt FROM dfits, (VALUES (1.0), (10), (52)) hz(h)
+  WHERE m IS NOT NULL AND NOT (probability_alive(m, x, tx, tt) BETWEEN 0 AND 1
+        AND expected_purchases(m, h, x, tx, tt) >= 0
+        AND expected_purchases(m, h, 0, 0, 0) <= (SELECT max(value) FILTER (WHERE name = 'r') / max(value) FILTER (WHERE name = 'alpha') FROM clv_params(m)) * h * (1 + 1e-9))
+$$, 'predictions on the boundary models work and stay within their bounds');
 
 -- predictions that cannot be represented raise 22003 with a hint, not XX000
 SELECT throws_ok($$SELECT expected_purchases('bgnbd(r=1e300,alpha=1e-300,a=0.5,b=2)', 1e300, 0, 0, 0)$$,
