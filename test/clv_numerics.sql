@@ -3,7 +3,7 @@
 -- a grid of models, proper SQLSTATEs, and in(out(x)) = x / recv(send(x)) = x
 -- for values the aggregates produce from extreme inputs.
 BEGIN;
-SELECT plan(25);
+SELECT plan(28);
 
 -- binary input through a crafted COPY BINARY file (as sql/setup.sql's test_recv)
 CREATE FUNCTION pg_temp.test_recv(typ regtype, payload bytea) RETURNS text LANGUAGE plpgsql AS $$
@@ -162,6 +162,27 @@ SELECT is_empty($$
         AND expected_purchases(m, h, x, tx, tt) >= 0
         AND expected_purchases(m, h, 0, 0, 0) <= (SELECT max(value) FILTER (WHERE name = 'r') / max(value) FILTER (WHERE name = 'alpha') FROM clv_params(m)) * h * (1 + 1e-9))
 $$, 'predictions on the boundary models work and stay within their bounds');
+
+-- the raw on-disk bytes of a clv_model written by 0.1.0 (format version 1,
+-- 64 bytes, little-endian as on this machine) read with the new code: a
+-- bytea column holding them is retyped in the catalog
+CREATE FUNCTION pg_temp.le(b bytea) RETURNS bytea LANGUAGE sql IMMUTABLE AS $$
+  SELECT string_agg(substring(b FROM length(b) + 1 - i FOR 1), ''::bytea ORDER BY i) FROM generate_series(1, length(b)) i
+$$;
+CREATE TABLE v1disk (v bytea);
+ALTER TABLE v1disk ALTER v SET STORAGE plain;
+INSERT INTO v1disk VALUES ('\x01010100'::bytea || pg_temp.le(int8send(2357)) || pg_temp.le(float8send(0.243))
+  || pg_temp.le(float8send(4.414)) || pg_temp.le(float8send(0.793)) || pg_temp.le(float8send(2.426))
+  || pg_temp.le(float8send(-9582.4)) || pg_temp.le(float8send(0)));
+UPDATE pg_attribute SET atttypid = 'clv_model'::regtype, attalign = 'd', attstorage = 'p'
+WHERE attrelid = 'v1disk'::regclass AND attname = 'v';
+SELECT is((SELECT v::text FROM v1disk), 'bgnbd(r=0.243,alpha=4.414,a=0.793,b=2.426,ll=-9582.4,n=2357)',
+          'a version 1 clv_model on disk reads (text)');
+SELECT is((SELECT array_agg(row(name, value, converged)::text ORDER BY name) FROM v1disk, clv_params(v)
+           WHERE name IN ('n', 'iterations', 'gradient_norm')),
+          '{"(gradient_norm,,)","(iterations,,)","(n,2357,)"}', 'its convergence is unknown (NULL)');
+SELECT is((SELECT round(expected_purchases(v, 39, 2, 30.43, 38.86)::numeric, 3) FROM v1disk), 1.226,
+          'and it predicts the published 1.226');
 
 -- predictions that cannot be represented raise 22003 with a hint, not XX000
 SELECT throws_ok($$SELECT expected_purchases('bgnbd(r=1e300,alpha=1e-300,a=0.5,b=2)', 1e300, 0, 0, 0)$$,
