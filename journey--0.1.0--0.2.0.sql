@@ -24,6 +24,13 @@ ALTER FUNCTION rfm_segment_map() SET search_path = pg_catalog, pg_temp;
 -- unit_economics
 
 -- clv
+-- clv_params gains the column converged (and the rows iterations and
+-- gradient_norm): its OUT columns change, so it is dropped and created again.
+DROP FUNCTION clv_params(clv_model);
+CREATE FUNCTION clv_params(clv_model, OUT name text, OUT value double precision, OUT converged boolean)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'clv_model_params' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 9;
+COMMENT ON FUNCTION clv_params(clv_model) IS 'the model''s parameters, log-likelihood, n, grid, iterations and gradient norm; converged says whether the fit reached an interior maximum';
 
 -- lifecycle
 

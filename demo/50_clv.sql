@@ -18,9 +18,10 @@ CREATE TEMP TABLE clv_models AS
 SELECT now()::date AS fitted_on,
        (SELECT bgnbd_fit(frequency, recency, t) FROM cdnow_rfm) AS bgnbd,
        (SELECT gamma_gamma_fit(frequency, monetary) FROM cdnow_rfm) AS gg;
-SELECT 'BG/NBD' AS model, name, round(value::numeric, 4) AS value FROM clv_models, clv_params(bgnbd)
+\echo 'Each fit says how it ended: converged (false when it ran to a boundary, with a WARNING), iterations, gradient norm.'
+SELECT 'BG/NBD' AS model, name, round(value::numeric, 4) AS value, converged FROM clv_models, clv_params(bgnbd)
 UNION ALL
-SELECT 'Gamma-Gamma', name, round(value::numeric, 4) FROM clv_models, clv_params(gg);
+SELECT 'Gamma-Gamma', name, round(value::numeric, 4), converged FROM clv_models, clv_params(gg);
 
 \echo 'Published (Fader, Hardie & Lee 2005): r 0.243, alpha 4.414, a 0.793, b 2.426, LL -9582.4; p 6.25, q 3.74, gamma 15.44'
 

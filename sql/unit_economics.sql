@@ -118,3 +118,9 @@ SELECT count(*) AS differences FROM (
   (SELECT * FROM retail_by_country_serial
    EXCEPT SELECT country, unit_economics(revenue, cost, purchases, acquisition_cost)::text FROM retail_units GROUP BY country)) d;
 RESET ALL;
+
+-- issue 9: output always reads back; a sum of exactly -2^127 (the most
+-- negative mantissa) was printed but rejected by the text input in 0.1.0
+SELECT u::text::unit_economics::text = u::text AS round_trip, u
+FROM (SELECT rollup(u) AS u FROM (SELECT unit_economics(-85070591730234615865843651857942052864, 0, 1, NULL) u
+                                  FROM generate_series(1, 2)) s) s;

@@ -137,10 +137,10 @@ CREATE AGGREGATE rollup(clv_data) (
 
 -- Readers and predictions.  Not strict: a NULL model is an error, any
 -- other NULL argument gives NULL.
-CREATE FUNCTION clv_params(clv_model, OUT name text, OUT value double precision)
+CREATE FUNCTION clv_params(clv_model, OUT name text, OUT value double precision, OUT converged boolean)
     RETURNS SETOF record
-    AS 'MODULE_PATHNAME', 'clv_model_params' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 7;
-COMMENT ON FUNCTION clv_params(clv_model) IS 'the model''s parameters, log-likelihood and n';
+    AS 'MODULE_PATHNAME', 'clv_model_params' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 9;
+COMMENT ON FUNCTION clv_params(clv_model) IS 'the model''s parameters, log-likelihood, n, grid, iterations and gradient norm; converged says whether the fit reached an interior maximum';
 
 CREATE FUNCTION expected_purchases(model clv_model, horizon double precision, frequency double precision,
                                    recency double precision, t double precision) RETURNS double precision

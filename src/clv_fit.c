@@ -23,7 +23,10 @@
  */
 #include "journey.h"
 #include "clv.h"
+#include "clv_math.h"
+#include "optimize.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "common/int.h"
@@ -35,14 +38,16 @@
 #include "utils/tuplestore.h"
 
 #define CLV_DATA_VERSION 1
-#define CLV_MODEL_VERSION 1
+#define CLV_MODEL_VERSION 2
 #define CLV_MAX_DISTINCT 32768
 #define CLV_MAX_CAPACITY (2 * CLV_MAX_DISTINCT)
 #define CLV_MIN_CAPACITY 64
 #define CLV_GRID_EXACT (-1000)	/* grid_exp of a state without a grid */
 #define CLV_GRID_MIN (-10)
-#define CLV_GRID_MAX 1000
+#define CLV_GRID_MAX 1023		/* cells of 2^1023: any double has a cell */
 #define CLV_MIN_CUSTOMERS 10
+#define CLV_MAX_ITERATIONS 2000
+#define CLV_FAR_LOG 9.0			/* a parameter beyond e^9 (8103) or below e^-9 */
 
 typedef struct ClvData
 {
@@ -61,20 +66,61 @@ typedef struct ClvData
 #define CLV_DATA_SIZE(cap) (offsetof(ClvData, entries) + (Size) (cap) * sizeof(ClvEntry))
 #define PG_GETARG_CLV_DATA_P(n) ((ClvData *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
 
+/*
+ * The model.  Version 2 (0.2.0) appends how the fit ended; version 1
+ * (0.1.0: the same struct up to `grid`, 64 bytes, `converged` then an
+ * unused zero byte) is upgraded when read: its convergence is unknown.
+ */
+#define CLV_CONVERGED_UNKNOWN 0	/* written by hand, or fitted by 0.1.0 */
+#define CLV_CONVERGED_NO 1
+#define CLV_CONVERGED_YES 2
+
 typedef struct ClvModel
 {
 	int32		vl_len_;
 	uint8		version;
 	uint8		kind;
 	uint8		fitted;			/* ll and n known */
-	uint8		unused;
+	uint8		converged;		/* CLV_CONVERGED_*; version 1: unused, 0 */
 	int64		n;				/* customers the fit used */
 	double		param[4];		/* r, alpha, a, b  or  p, q, gamma, 0 */
 	double		ll;				/* log-likelihood at the fit */
 	double		grid;			/* grid width the fit used, 0 for none */
+	/* version 2 */
+	double		gradient_norm;	/* max-norm of the gradient at the end point */
+	int32		iterations;		/* BFGS iterations of the fit */
+	int32		unused;
 } ClvModel;
 
-#define PG_GETARG_CLV_MODEL_P(n) ((ClvModel *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
+#define CLV_MODEL_V1_SIZE offsetof(ClvModel, gradient_norm)
+
+/*
+ * A clv_model argument in the current layout: a version 1 value (stored
+ * by 0.1.0) is copied into version 2 with its convergence unknown.
+ */
+static ClvModel *
+clv_model_fetch(Datum datum)
+{
+	ClvModel   *m = (ClvModel *) PG_DETOAST_DATUM(datum);
+
+	if (m->version == 1 && VARSIZE(m) == CLV_MODEL_V1_SIZE)
+	{
+		ClvModel   *m2 = palloc0(sizeof(ClvModel));
+
+		memcpy(m2, m, CLV_MODEL_V1_SIZE);
+		SET_VARSIZE(m2, sizeof(ClvModel));
+		m2->version = CLV_MODEL_VERSION;
+		m2->converged = CLV_CONVERGED_UNKNOWN;
+		return m2;
+	}
+	if (m->version != CLV_MODEL_VERSION || VARSIZE(m) != sizeof(ClvModel))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("unsupported format version %d for type %s", m->version, "clv_model")));
+	return m;
+}
+
+#define PG_GETARG_CLV_MODEL_P(n) clv_model_fetch(PG_GETARG_DATUM(n))
 
 static const char *const clv_kind_names[] = {"", "bgnbd", "gamma_gamma"};
 static const char *const clv_param_names[3][4] = {
@@ -153,6 +199,19 @@ clv_data_compact(ClvData *d)
 	d->nentries = j + 1;
 }
 
+/*
+ * The finest grid level on which v has a cell index far from overflow
+ * (the index is below 2^1001, its centre finite): CLV_GRID_MIN but for
+ * values beyond 2^1010.
+ */
+static inline int
+clv_grid_floor(double v)
+{
+	if (!(fabs(v) >= 0x1p1010))
+		return CLV_GRID_MIN;
+	return Max(CLV_GRID_MIN, ilogb(v) - 1000);
+}
+
 /* a coordinate given at grid level `from` on grid level `to` (to >= from) */
 static inline double
 clv_regrid(double v, int from, int to)
@@ -164,12 +223,18 @@ clv_regrid(double v, int from, int to)
 	return floor(ldexp(v, from - to));
 }
 
-/* put d on grid level `to` (coarser than or equal to its own) */
+/*
+ * Put d on grid level `to` (coarser than or equal to its own), or on the
+ * coarser level its largest values need when it is exact so far.
+ */
 static void
 clv_data_regrid(ClvData *d, int to)
 {
 	int			i;
 
+	if (d->grid_exp == CLV_GRID_EXACT)
+		for (i = 0; i < d->nentries; i++)
+			to = Max(to, Max(clv_grid_floor(d->entries[i].a), clv_grid_floor(d->entries[i].b)));
 	if (to == d->grid_exp)
 		return;
 	for (i = 0; i < d->nentries; i++)
@@ -193,7 +258,7 @@ clv_data_bound(ClvData *d)
 		if (to > CLV_GRID_MAX)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("too many distinct frequencies to fit"),
+					 errmsg("too many distinct customers to fit"),
 					 errdetail("The data have more than %d distinct frequencies.", CLV_MAX_DISTINCT)));
 		clv_data_regrid(d, to);
 		clv_data_compact(d);
@@ -226,6 +291,17 @@ clv_data_append(ClvData *d, double x, double a, double b, int64 count, int level
 
 	if (d->nentries >= d->capacity)
 		d = clv_data_make_room(d);
+	/* a gridded state holds the cells of a huge value on a coarser grid */
+	if (d->grid_exp != CLV_GRID_EXACT && level == CLV_GRID_EXACT)
+	{
+		int			need = Max(clv_grid_floor(a), clv_grid_floor(b));
+
+		if (need > d->grid_exp)
+		{
+			clv_data_regrid(d, need);
+			clv_data_compact(d);
+		}
+	}
 	e = &d->entries[d->nentries++];
 	e->x = x;
 	e->a = clv_regrid(a, level, d->grid_exp);
@@ -283,11 +359,7 @@ clv_data_add(FunctionCallInfo fcinfo, int kind, double x, double a, double b)
 	if (PG_ARGISNULL(0))
 		d = clv_data_alloc(kind, CLV_MIN_CAPACITY);
 	else
-	{
-		d = PG_GETARG_CLV_DATA_P(0);
-		if (!AggCheckCallContext(fcinfo, NULL) || (Pointer) d != DatumGetPointer(PG_GETARG_DATUM(0)))
-			d = clv_data_copy(d, d->capacity);
-	}
+		d = (ClvData *) journey_writable_arg(fcinfo, 0);
 	PG_RETURN_POINTER(clv_data_append(d, x, a, b, 1, CLV_GRID_EXACT));
 }
 
@@ -332,7 +404,7 @@ PG_FUNCTION_INFO_V1(clv_data_merge);
 Datum
 clv_data_merge(PG_FUNCTION_ARGS)
 {
-	ClvData    *a = PG_GETARG_CLV_DATA_P(0);
+	ClvData    *a = (ClvData *) journey_writable_arg(fcinfo, 0);
 	ClvData    *b = PG_GETARG_CLV_DATA_P(1);
 	int			i;
 
@@ -341,8 +413,6 @@ clv_data_merge(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot merge clv_data of %s with clv_data of %s",
 						clv_kind_names[a->kind], clv_kind_names[b->kind])));
-	if (!AggCheckCallContext(fcinfo, NULL) || (Pointer) a != DatumGetPointer(PG_GETARG_DATUM(0)))
-		a = clv_data_copy(a, a->capacity);
 	if (b->grid_exp > a->grid_exp)
 		clv_data_regrid(a, b->grid_exp);
 	for (i = 0; i < b->nentries; i++)
@@ -351,25 +421,26 @@ clv_data_merge(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
-/* check every entry of a value read from outside */
+/*
+ * Check every entry of a value read from text or binary input: both
+ * accept exactly the values that pass here, which include every value the
+ * aggregates produce.  Grid cells are finite whole numbers of any size.
+ */
 static void
-clv_data_validate(ClvData *d, const char *how)
+clv_data_validate(ClvData *d, JourneyOrigin origin)
 {
 	int			i;
 	int64		total = 0;
 
 	if (d->grid_exp != CLV_GRID_EXACT && (d->grid_exp < CLV_GRID_MIN || d->grid_exp > CLV_GRID_MAX))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid %s value for type clv_data", how),
-				 errdetail("The grid exponent %d is out of range.", d->grid_exp)));
+		journey_invalid_value(origin, "clv_data", "The grid exponent %d is out of range.", d->grid_exp);
 	for (i = 0; i < d->nentries; i++)
 	{
 		ClvEntry   *e = &d->entries[i];
 		const char *problem;
 
 		if (d->grid_exp != CLV_GRID_EXACT &&
-			(e->a != floor(e->a) || e->b != floor(e->b) || fabs(e->a) > 1e15 || fabs(e->b) > 1e15))
+			(e->a != floor(e->a) || e->b != floor(e->b) || !isfinite(e->a) || !isfinite(e->b)))
 			problem = "grid cells must be whole numbers";
 		else if (e->count < 1)
 			problem = "every tuple must count at least one customer";
@@ -382,10 +453,7 @@ clv_data_validate(ClvData *d, const char *how)
 		if (problem == NULL && pg_add_s64_overflow(total, e->count, &total))
 			problem = "the total count is out of range";
 		if (problem)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid %s value for type clv_data", how),
-					 errdetail("Tuple %d: %s.", i + 1, problem)));
+			journey_invalid_value(origin, "clv_data", "Tuple %d: %s.", i + 1, problem);
 	}
 	d->total = total;
 	clv_data_bound(d);
@@ -445,7 +513,12 @@ clv_data_syntax(const char *input, const char *detail)
 			 errhint("The form is \"bgnbd exact x,recency,t*count ...\" or \"gamma_gamma exact x,monetary,0*count ...\".")));
 }
 
-/* strtod that accepts only a plain finite number */
+/*
+ * strtod that accepts only a plain finite number.  Like float8in, it
+ * accepts a subnormal result (strtod reports ERANGE for those too) and
+ * rejects only overflow and underflow to zero: every double the output
+ * functions print reads back to itself.
+ */
 static bool
 clv_parse_double(const char **s, double *v)
 {
@@ -455,7 +528,9 @@ clv_parse_double(const char **s, double *v)
 		return false;
 	errno = 0;
 	*v = strtod(*s, &end);
-	if (end == *s || errno != 0 || !isfinite(*v))
+	if (end == *s || !isfinite(*v))
+		return false;
+	if (errno == ERANGE && (*v == 0.0 || fabs(*v) >= DBL_MIN))
 		return false;
 	*s = end;
 	return true;
@@ -520,7 +595,7 @@ clv_data_in(PG_FUNCTION_ARGS)
 	}
 	if (*s != '\0')
 		clv_data_syntax(input, "Unexpected text after the last tuple.");
-	clv_data_validate(d, "text");
+	clv_data_validate(d, JOURNEY_FROM_TEXT);
 	PG_RETURN_POINTER(d);
 }
 
@@ -552,10 +627,15 @@ clv_data_send(PG_FUNCTION_ARGS)
 static void
 clv_binary_error(const char *type, const char *detail)
 {
+	journey_invalid_value(JOURNEY_FROM_BINARY, type, "%s", detail);
+}
+
+static void
+clv_unsupported_version(int version, const char *type)
+{
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid binary value for type %s", type),
-			 errdetail("%s", detail)));
+			 errmsg("unsupported format version %d for type %s", version, type)));
 }
 
 PG_FUNCTION_INFO_V1(clv_data_recv);
@@ -571,7 +651,7 @@ clv_data_recv(PG_FUNCTION_ARGS)
 	int			i;
 
 	if (version != CLV_DATA_VERSION)
-		clv_binary_error("clv_data", psprintf("Unknown format version %d.", version));
+		clv_unsupported_version(version, "clv_data");
 	if (kind != CLV_KIND_BGNBD && kind != CLV_KIND_GG)
 		clv_binary_error("clv_data", psprintf("Unknown model kind %d.", kind));
 	if (n < 0 || n > CLV_MAX_CAPACITY || (Size) n * 32 > (Size) (buf->len - buf->cursor))
@@ -587,7 +667,7 @@ clv_data_recv(PG_FUNCTION_ARGS)
 	}
 	d->nentries = n;
 	journey_recv_done(buf, "clv_data");
-	clv_data_validate(d, "binary");
+	clv_data_validate(d, JOURNEY_FROM_BINARY);
 	PG_RETURN_POINTER(d);
 }
 
@@ -618,8 +698,60 @@ clv_degenerate(const char *msg, const char *detail, const char *hint)
 }
 
 /*
+ * Does the likelihood stay flat (or keep rising) when the parameters in
+ * `which` (a bit mask) move further out, by a factor e^5 towards the
+ * boundary (0 or infinity) they are heading to?  Then the fit ran to a
+ * boundary of the parameter space rather than to an interior maximum.
+ * "Flat" allows for the rounding of the log-gamma terms, which grows with
+ * the parameters (about 1e-5 per customer at r = 1e10).
+ */
+static bool
+clv_flat_towards(journey_objective f, ClvSample *sample, int k, const double *theta,
+				 double value, int which)
+{
+	double		t[JOURNEY_MINIMIZE_MAX_DIM];
+	int			j;
+
+	double		noise = 0.0;
+
+	for (j = 0; j < k; j++)
+	{
+		t[j] = theta[j] + ((which & (1 << j)) ? (theta[j] > 0 ? 5.0 : -5.0) : 0.0);
+		/* lgamma of a parameter e^t is about e^t t: its rounding is noise */
+		if (which & (1 << j))
+			noise += t[j] > 0 ? exp(t[j]) * (t[j] + 1.0) : fabs(t[j]) + 1.0;
+	}
+	return f(t, NULL, sample) <= value + 1e-9 * Max(1.0, fabs(value)) + 8.0 * DBL_EPSILON * noise;
+}
+
+/* the parameters of `which` as "a tends to infinity and b to zero" */
+static char *
+clv_boundary_text(int kind, const double *theta, int k, int which)
+{
+	StringInfoData buf;
+	int			j,
+				seen = 0;
+
+	initStringInfo(&buf);
+	for (j = 0; j < k; j++)
+	{
+		if (!(which & (1 << j)))
+			continue;
+		appendStringInfo(&buf, "%s%s %s %s", seen ? " and " : "", clv_param_names[kind][j],
+						 seen ? "to" : "tends to", theta[j] > 0 ? "infinity" : "zero");
+		seen++;
+	}
+	return buf.data;
+}
+
+/*
  * Fit by maximum likelihood: BFGS on the log-parameters from three
- * starting points, then a restart from the best end point.
+ * starting points, then a restart from the best end point.  A fit whose
+ * parameters ran beyond e^25 (or whose gradient is not small) is an ERROR
+ * as in 0.1.0.  A fit that stops with parameters beyond e^9 along which
+ * the likelihood is flat reached a boundary of the parameter space: it
+ * returns the model (the limit, for predictions) marked not converged,
+ * with a WARNING naming the parameters.
  */
 static ClvModel *
 clv_fit(const ClvData *state)
@@ -635,7 +767,12 @@ clv_fit(const ClvData *state)
 	double		best[4],
 				best_f = INFINITY,
 				gnorm = 0.0;
-	clv_objective f = kind == CLV_KIND_BGNBD ? clv_bgnbd_nll : clv_gg_nll;
+	journey_objective f = kind == CLV_KIND_BGNBD ? clv_bgnbd_nll : clv_gg_nll;
+	ClvSample	sample;
+	JourneyMinimizeResult res;
+	int			iterations = 0,
+				far = 0,
+				boundary = 0;
 	ClvModel   *m;
 	int			i,
 				j;
@@ -693,22 +830,29 @@ clv_fit(const ClvData *state)
 		starts[1][0] = 2.0, starts[1][1] = 3.0, starts[1][2] = mean_m;
 		starts[2][0] = 5.0, starts[2][1] = 5.0, starts[2][2] = mean_m * 2.0;
 	}
+	sample.entries = d->entries;
+	sample.n = d->nentries;
+	sample.total = total;
 	for (i = 0; i < 3; i++)
 	{
 		double		theta[4];
-		double		fv,
-					gn;
+		double		fv;
 
 		for (j = 0; j < k; j++)
 			theta[j] = log(starts[i][j]);
-		fv = clv_minimize(f, k, theta, d->entries, d->nentries, total, &gn);
+		journey_minimize(f, &sample, k, theta, CLV_MAX_ITERATIONS, &res);
+		iterations += res.iterations;
+		fv = res.value;
 		if (fv < best_f)
 		{
 			best_f = fv;
 			memcpy(best, theta, sizeof(best));
 		}
 	}
-	best_f = clv_minimize(f, k, best, d->entries, d->nentries, total, &gnorm);
+	journey_minimize(f, &sample, k, best, CLV_MAX_ITERATIONS, &res);
+	iterations += res.iterations;
+	best_f = res.value;
+	gnorm = res.gradient_norm;
 	if (!isfinite(best_f) || gnorm > 1e-5 || fabs(best[0]) > 25.0 || fabs(best[1]) > 25.0 ||
 		fabs(best[2]) > 25.0 || (k == 4 && fabs(best[3]) > 25.0))
 	{
@@ -724,6 +868,20 @@ clv_fit(const ClvData *state)
 						   "The data do not identify the model: check the inputs, or fit on more customers with repeat purchases." :
 						   "The spends do not vary enough between customers to fit Gamma-Gamma; check that monetary is each customer's mean spend.");
 	}
+
+	/* parameters far out: is the likelihood flat towards their boundary? */
+	for (j = 0; j < k; j++)
+		if (fabs(best[j]) > CLV_FAR_LOG)
+			far |= 1 << j;
+	if (far != 0)
+	{
+		if (clv_flat_towards(f, &sample, k, best, best_f, far))
+			boundary = far;
+		else
+			for (j = 0; j < k; j++)
+				if ((far & (1 << j)) && clv_flat_towards(f, &sample, k, best, best_f, 1 << j))
+					boundary |= 1 << j;
+	}
 	m = clv_model_alloc(kind);
 	for (j = 0; j < k; j++)
 		m->param[j] = exp(best[j]);
@@ -731,6 +889,19 @@ clv_fit(const ClvData *state)
 	m->n = d->total;
 	m->ll = -best_f * total;
 	m->grid = q;
+	m->iterations = iterations;
+	m->gradient_norm = gnorm;
+	m->converged = boundary ? CLV_CONVERGED_NO : CLV_CONVERGED_YES;
+	if (boundary)
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("%s fit reached a boundary of the parameter space",
+						kind == CLV_KIND_BGNBD ? "BG/NBD" : "Gamma-Gamma"),
+				 errdetail("The likelihood does not decrease as %s; the model returned is that limit, marked converged = false in clv_params().",
+						   clv_boundary_text(kind, best, k, boundary)),
+				 errhint(kind == CLV_KIND_BGNBD ?
+						 "The data do not identify the model: check the inputs (e.g. many identical customers), or fit on more customers with repeat purchases." :
+						 "The spends do not vary enough between customers to fit Gamma-Gamma; check that monetary is each customer's mean spend.")));
 	pfree(d);
 	return m;
 }
@@ -764,7 +935,7 @@ clv_model_problem(const ClvModel *m)
 		else if (m->param[j] != 0)
 			return "An unused parameter is not zero.";
 	}
-	if (m->fitted > 1 || m->unused != 0)
+	if (m->fitted > 1 || m->converged > CLV_CONVERGED_YES || m->unused != 0)
 		return "Invalid flags.";
 	if (m->fitted && (!isfinite(m->ll) || m->n < 1))
 		return "The log-likelihood must be finite and n positive.";
@@ -772,13 +943,20 @@ clv_model_problem(const ClvModel *m)
 		return "A model without a fit has no log-likelihood and no n.";
 	if (!isfinite(m->grid) || m->grid < 0 || (m->grid > 0 && !m->fitted))
 		return "The grid width must be 0 or positive, and only on a fitted model.";
+	if (m->converged == CLV_CONVERGED_UNKNOWN && (m->iterations != 0 || m->gradient_norm != 0))
+		return "Iterations and gradient norm come with the convergence flag.";
+	if (m->converged != CLV_CONVERGED_UNKNOWN &&
+		(!m->fitted || m->iterations < 0 || !isfinite(m->gradient_norm) || m->gradient_norm < 0))
+		return "Iterations, convergence and gradient norm are those of a fit: a count, a flag and a finite norm >= 0.";
 	return NULL;
 }
 
 /*
  * Text form: bgnbd(r=...,alpha=...,a=...,b=...) or gamma_gamma(p=...,q=...,
  * gamma=...), followed inside the parentheses by ll=...,n=... for a fitted
- * model and grid=... when the fit used a grid.  Doubles print shortest-exact.
+ * model, grid=... when the fit used a grid, and iterations=...,converged=
+ * true|false,gradient_norm=... when the fit's convergence is known (fits
+ * by 0.2.0 on).  Doubles print shortest-exact.
  */
 PG_FUNCTION_INFO_V1(clv_model_out);
 Datum
@@ -804,6 +982,12 @@ clv_model_out(PG_FUNCTION_ARGS)
 		{
 			appendStringInfoString(&buf, ",grid=");
 			clv_append_double(&buf, m->grid);
+		}
+		if (m->converged != CLV_CONVERGED_UNKNOWN)
+		{
+			appendStringInfo(&buf, ",iterations=%d,converged=%s,gradient_norm=", m->iterations,
+							 m->converged == CLV_CONVERGED_YES ? "true" : "false");
+			clv_append_double(&buf, m->gradient_norm);
 		}
 	}
 	appendStringInfoChar(&buf, ')');
@@ -870,20 +1054,42 @@ clv_model_in(PG_FUNCTION_ARGS)
 			clv_model_syntax(input, "n is out of range.");
 		s = end;
 		m->fitted = 1;
-		if (*s == ',')
+		if (strncmp(s, ",grid=", 6) == 0)
 		{
 			s++;
 			if (!clv_expect_key(&s, "grid") || !clv_parse_double(&s, &m->grid))
 				clv_model_syntax(input, "Expected grid=<number>.");
 		}
+		if (*s == ',')
+		{
+			long		it;
+
+			s++;
+			if (!clv_expect_key(&s, "iterations") || *s < '0' || *s > '9')
+				clv_model_syntax(input, "After n (and grid) come iterations=<count>,converged=<boolean>,gradient_norm=<number>.");
+			errno = 0;
+			it = strtol(s, &end, 10);
+			if (errno != 0 || it > PG_INT32_MAX)
+				clv_model_syntax(input, "iterations is out of range.");
+			m->iterations = (int32) it;
+			s = end;
+			if (*s++ != ',' || !clv_expect_key(&s, "converged"))
+				clv_model_syntax(input, "Expected converged=true or converged=false.");
+			if (strncmp(s, "true", 4) == 0)
+				m->converged = CLV_CONVERGED_YES, s += 4;
+			else if (strncmp(s, "false", 5) == 0)
+				m->converged = CLV_CONVERGED_NO, s += 5;
+			else
+				clv_model_syntax(input, "Expected converged=true or converged=false.");
+			if (*s++ != ',' || !clv_expect_key(&s, "gradient_norm") ||
+				!clv_parse_double(&s, &m->gradient_norm))
+				clv_model_syntax(input, "Expected gradient_norm=<number>.");
+		}
 	}
 	if (*s++ != ')' || *s != '\0')
 		clv_model_syntax(input, "Expected \")\" at the end.");
 	if ((problem = clv_model_problem(m)) != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid value for type clv_model: \"%s\"", input),
-				 errdetail("%s", problem)));
+		journey_invalid_value(JOURNEY_FROM_TEXT, "clv_model", "%s", problem);
 	PG_RETURN_POINTER(m);
 }
 
@@ -896,7 +1102,7 @@ clv_model_send(PG_FUNCTION_ARGS)
 	int			j;
 
 	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, m->version);
+	pq_sendbyte(&buf, CLV_MODEL_VERSION);
 	pq_sendbyte(&buf, m->kind);
 	pq_sendbyte(&buf, m->fitted);
 	pq_sendint64(&buf, m->n);
@@ -904,6 +1110,10 @@ clv_model_send(PG_FUNCTION_ARGS)
 		pq_sendfloat8(&buf, m->param[j]);
 	pq_sendfloat8(&buf, m->ll);
 	pq_sendfloat8(&buf, m->grid);
+	/* version 2 */
+	pq_sendbyte(&buf, m->converged);
+	pq_sendint(&buf, m->iterations, 4);
+	pq_sendfloat8(&buf, m->gradient_norm);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -917,8 +1127,9 @@ clv_model_recv(PG_FUNCTION_ARGS)
 	const char *problem;
 	int			j;
 
-	if (version != CLV_MODEL_VERSION)
-		clv_binary_error("clv_model", psprintf("Unknown format version %d.", version));
+	/* version 1 (0.1.0) is version 2 without the fit's convergence */
+	if (version != 1 && version != CLV_MODEL_VERSION)
+		clv_unsupported_version(version, "clv_model");
 	m->kind = journey_recv_uint8(buf, "clv_model");
 	m->fitted = journey_recv_uint8(buf, "clv_model");
 	m->n = journey_recv_int64(buf, "clv_model");
@@ -926,6 +1137,12 @@ clv_model_recv(PG_FUNCTION_ARGS)
 		m->param[j] = journey_recv_float8(buf, "clv_model");
 	m->ll = journey_recv_float8(buf, "clv_model");
 	m->grid = journey_recv_float8(buf, "clv_model");
+	if (version >= 2)
+	{
+		m->converged = journey_recv_uint8(buf, "clv_model");
+		m->iterations = journey_recv_int32(buf, "clv_model");
+		m->gradient_norm = journey_recv_float8(buf, "clv_model");
+	}
 	journey_recv_done(buf, "clv_model");
 	if ((problem = clv_model_problem(m)) != NULL)
 		clv_binary_error("clv_model", problem);
@@ -933,9 +1150,15 @@ clv_model_recv(PG_FUNCTION_ARGS)
 }
 
 /*
- * clv_params(clv_model) -> TABLE(name text, value double precision): the
- * parameters, then log_likelihood and n (NULL for a model written by
- * hand), then grid when the fit used one.
+ * clv_params(clv_model) -> TABLE(name text, value double precision,
+ * converged boolean): the parameters, then log_likelihood and n (NULL for
+ * a model written by hand), grid when the fit used one, iterations and
+ * gradient_norm (NULL when unknown: a model written by hand or fitted by
+ * 0.1.0).  converged, the same on every row, says whether the fit reached
+ * an interior maximum (false: it ran to a boundary; NULL: unknown).
+ *
+ * The tuples follow the declared result type, so this works under the
+ * 0.1.0 declaration too (two columns, name and value).
  */
 PG_FUNCTION_INFO_V1(clv_model_params);
 Datum
@@ -943,28 +1166,43 @@ clv_model_params(PG_FUNCTION_ARGS)
 {
 	ClvModel   *m = PG_GETARG_CLV_MODEL_P(0);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	bool		known = m->converged != CLV_CONVERGED_UNKNOWN;
+	int			np = clv_nparams(m->kind);
+	int			natts;
 	int			j;
 
 	journey_init_srf(fcinfo);
-	for (j = 0; j < clv_nparams(m->kind) + 3; j++)
+	natts = rsinfo->setDesc->natts;
+	if (natts < 2 || natts > 3)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("clv_params must be declared with two or three result columns")));
+	for (j = 0; j < np + 5; j++)
 	{
-		Datum		values[2];
-		bool		nulls[2] = {false, false};
+		Datum		values[3];
+		bool		nulls[3] = {false, false, !known};
 		const char *name;
-		double		v;
+		double		v = 0.0;
 
-		if (j < clv_nparams(m->kind))
+		if (j < np)
 			name = clv_param_names[m->kind][j], v = m->param[j];
-		else if (j == clv_nparams(m->kind))
+		else if (j == np)
 			name = "log_likelihood", v = m->ll, nulls[1] = !m->fitted;
-		else if (j == clv_nparams(m->kind) + 1)
+		else if (j == np + 1)
 			name = "n", v = (double) m->n, nulls[1] = !m->fitted;
-		else if (m->grid > 0)
+		else if (j == np + 2)
+		{
+			if (!(m->grid > 0))
+				continue;
 			name = "grid", v = m->grid;
+		}
+		else if (j == np + 3)
+			name = "iterations", v = m->iterations, nulls[1] = !known;
 		else
-			break;
+			name = "gradient_norm", v = m->gradient_norm, nulls[1] = !known;
 		values[0] = CStringGetTextDatum(name);
 		values[1] = Float8GetDatum(v);
+		values[2] = BoolGetDatum(m->converged == CLV_CONVERGED_YES);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
@@ -1011,20 +1249,23 @@ clv_gg_value(const ClvModel *gg, double x, double m)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid frequency or monetary value"),
 				 errdetail("A customer has frequency %g, monetary %g.", x, m),
-				 errhint("frequency must be a whole number >= 0 and monetary positive when frequency > 0.")));
+				 errhint("Frequency must be a whole number >= 0, and monetary positive when frequency > 0.")));
 	if (gg->param[1] <= 1.0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the Gamma-Gamma model has no finite mean spend"),
-				 errdetail("q = %g; the population mean p gamma / (q - 1) needs q > 1.", gg->param[1])));
+				 errdetail("The model has q = %g; the population mean p gamma / (q - 1) needs q > 1.", gg->param[1])));
 	return clv_gg_expected(gg->param[0], gg->param[1], gg->param[2], x, m);
 }
 
 static Datum
-clv_result(double v)
+clv_result(double v, const char *what)
 {
 	if (!isfinite(v))
-		elog(ERROR, "clv prediction is not finite");
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s out of range for type double precision", what),
+				 errhint("Check the model and the customer's inputs: their scales are extreme.")));
 	return Float8GetDatum(v);
 }
 
@@ -1048,7 +1289,7 @@ clv_expected_purchases(PG_FUNCTION_ARGS)
 				 errmsg("horizon must be a finite number of periods >= 0")));
 	clv_check_customer(x, tx, T);
 	PG_RETURN_DATUM(clv_result(clv_bgnbd_expected(m->param[0], m->param[1], m->param[2], m->param[3],
-												  h, x, tx, T)));
+												  h, x, tx, T), "expected purchases"));
 }
 
 /* probability_alive(bgnbd, frequency, recency, t) */
@@ -1066,7 +1307,7 @@ clv_probability_alive(PG_FUNCTION_ARGS)
 	x = PG_GETARG_FLOAT8(1), tx = PG_GETARG_FLOAT8(2), T = PG_GETARG_FLOAT8(3);
 	clv_check_customer(x, tx, T);
 	PG_RETURN_DATUM(clv_result(clv_bgnbd_alive(m->param[0], m->param[1], m->param[2], m->param[3],
-											   x, tx, T)));
+											   x, tx, T), "probability alive"));
 }
 
 /* expected_avg_value(gamma_gamma, frequency, monetary) */
@@ -1078,7 +1319,8 @@ clv_expected_avg_value(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_NULL();
-	PG_RETURN_DATUM(clv_result(clv_gg_value(gg, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2))));
+	PG_RETURN_DATUM(clv_result(clv_gg_value(gg, PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2)),
+							   "expected average value"));
 }
 
 /*
@@ -1132,5 +1374,5 @@ clv_customer_lifetime_value(PG_FUNCTION_ARGS)
 		clv += v * (e - prev) * exp(-logdisc * i);
 		prev = e;
 	}
-	PG_RETURN_DATUM(clv_result(clv));
+	PG_RETURN_DATUM(clv_result(clv, "customer lifetime value"));
 }

@@ -17,7 +17,7 @@
  * timestamp and exact amount; the final function sorts them once.
  */
 #include "journey.h"
-#include "unit_economics.h"
+#include "decimal.h"
 
 #include "access/htup_details.h"
 #include "common/int.h"
@@ -187,10 +187,7 @@ clv_inputs_serialize(PG_FUNCTION_ARGS)
 static void
 clv_inputs_bad_state(const char *detail)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid serialized state of clv_inputs"),
-			 errdetail("%s", detail)));
+	journey_invalid_value(JOURNEY_FROM_STATE, "clv_inputs", "%s", detail);
 }
 
 PG_FUNCTION_INFO_V1(clv_inputs_deserialize);
@@ -207,19 +204,19 @@ clv_inputs_deserialize(PG_FUNCTION_ARGS)
 	int32		n,
 				i;
 
-	buf.data = VARDATA_ANY(bytes);
-	buf.len = VARSIZE_ANY_EXHDR(bytes);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
+	journey_bytea_reader(&buf, bytes);
 	version = journey_recv_uint8(&buf, "clv_inputs state");
 	if (version != CLV_INPUTS_VERSION)
-		clv_inputs_bad_state(psprintf("Unknown format version %d.", version));
+		ereport(ERROR,
+				(errcode(journey_origin_errcode(JOURNEY_FROM_STATE)),
+				 errmsg("unsupported format version %d for type %s", version, "clv_inputs state")));
 	obs_end = journey_recv_int64(&buf, "clv_inputs state");
 	period = journey_recv_int64(&buf, "clv_inputs state");
 	n = journey_recv_int32(&buf, "clv_inputs state");
 	if (TIMESTAMP_NOT_FINITE(obs_end) || period <= 0)
 		clv_inputs_bad_state("observation_end must be finite and period positive.");
-	if (n < 0 || n > CLV_INPUTS_MAX_ROWS || (Size) n * 28 != (Size) (buf.len - buf.cursor))
+	if (n < 0 || n > CLV_INPUTS_MAX_ROWS ||
+		(Size) n * (8 + JDEC_BINARY_SIZE) != (Size) (buf.len - buf.cursor))
 		clv_inputs_bad_state(psprintf("The row count %d does not match the state's length.", n));
 	s = clv_inputs_new(cxt, obs_end, period);
 	for (i = 0; i < n; i++)
@@ -227,7 +224,7 @@ clv_inputs_deserialize(PG_FUNCTION_ARGS)
 		JDecimal	amount;
 		int64		ts = journey_recv_int64(&buf, "clv_inputs state");
 
-		jdec_recv(&buf, &amount, "clv_inputs state");
+		jdec_recv(&buf, &amount, "clv_inputs state", JOURNEY_FROM_STATE);
 		if (TIMESTAMP_NOT_FINITE(ts) || ts > obs_end)
 			clv_inputs_bad_state("A transaction lies after observation_end.");
 		clv_inputs_push(cxt, s, ts, &amount);

@@ -1,28 +1,54 @@
 /*
- * clv_math.c — the numerics of predictive CLV: the BG/NBD and Gamma-Gamma
- * log-likelihoods with analytic gradients, a BFGS minimizer, and the
- * closed-form predictions (Fader, Hardie & Lee 2005, as the `lifetimes`
- * library computes them).
+ * clv_math.c — the numerics of predictive CLV on plain doubles: digamma,
+ * and the closed-form BG/NBD and Gamma-Gamma predictions (Fader, Hardie &
+ * Lee 2005; the quantities the `lifetimes` library computes), each either
+ * accurate (an error bound of 1e-8 relative, that overestimates; measured
+ * below 1e-9 against a 60-digit reference) or an ERROR saying why not.
  *
- * Numerical care:
- *  - parameters are optimized on the log scale, so they stay positive and
- *    the problem is better conditioned;
- *  - ratios of gamma functions are differences of lgamma (C99, accurate
- *    to a few ulps for positive arguments), their derivatives differences
- *    of digamma (recurrence to x >= 6 then the asymptotic series);
- *  - the BG/NBD sum exp(A3) + exp(A4) is a log-sum-exp around the larger
- *    term, P(alive) a logistic written so the exponent never overflows;
- *  - the Gauss hypergeometric function of the conditional expectation is
- *    Euler-transformed so that the singular factor 1/(a - 1) cancels
- *    analytically (a = 1 is not a special case) and summed as a series
- *    with a term-ratio recurrence; the series converges for z < 1.
+ * The BG/NBD conditional expectation is P(alive) times
+ *
+ *   M = E[(1 - (1 + p s)^-A) / p],  p ~ Beta(a, beta),
+ *   A = r + x, beta = b + x, s = t / (alpha + T),
+ *
+ * the expected purchases in the next t periods of an alive customer; in
+ * closed form M = C/(a - 1) [1 - (1-z)^A 2F1(A, beta; C; z)] with
+ * C = a + beta - 1, z = s / (1 + s).  Summed naively (as lifetimes does
+ * with scipy's hyp2f1, and as 0.1.0 did after Euler's transformation) the
+ * bracket cancels catastrophically: for r = 100 the Euler-transformed
+ * series alternates with terms of 1e29 and returned -1.5e8 for an answer
+ * of 2.  Here M is evaluated two ways, each with a running bound on its
+ * rounding error, and the better one is used:
+ *
+ *  I. the Gauss series of 2F1(A, beta; C; z) itself: every term is
+ *     positive (no cancellation inside), summed with a floating scale so
+ *     that it cannot overflow (it reaches 1e1000 for r = 1000), and the
+ *     bracket formed in log space as -expm1(A log(1-z) + log 2F1).  Its
+ *     only loss is the final 1 - F when F is near 1 and a near 1;
+ *  II. Euler's form 2F1 = (1-z)^(C-A-B) 2F1(C-A, C-B; C; z), in which the
+ *     factor 1/(a - 1) cancels analytically (a = 1 is no special case):
+ *     M = C [-expm1((a-1) L)/(a-1) - (1-z)^(a-1) G], L = log(1-z), G a
+ *     series whose terms have the sign of (C - A)_n.
+ *
+ * When both bounds exceed CLV_TOLERANCE (a near 1 with r + x large), or
+ * the series would need more than CLV_MAX_TERMS terms (a horizon that
+ * dwarfs alpha + T),
+ *
+ *  III. M is integrated by Gauss-Legendre quadrature over u = logit(p),
+ *     with panels graded towards the places where the integrand turns.
+ *
+ * What none of the three reaches is an ERROR (22003), never a number.
+ * Models with a + b <= 1 (C <= 0 for x = 0) use the exact identity
+ * M(a, b) = b/(a+b) M(a, b+1) + a/(a+b) M(a+1, b), a convex combination.
  */
-#include "journey.h"
-#include "clv.h"
+#include "clv_math.h"
 
-#include <math.h>
+#include <float.h>
 
 #include "miscadmin.h"
+
+#define CLV_MAX_TERMS 100000000L
+#define CLV_TOLERANCE 1e-8		/* on a bound that overestimates the error */
+#define CLV_MAX_PANELS 200000
 
 /*
  * Digamma for x > 0: shift up with psi(x) = psi(x + 1) - 1/x until x >= 6,
@@ -44,393 +70,329 @@ clv_digamma(double x)
 		f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f * (1.0 / 132)))));
 }
 
-/* log(exp(u) + exp(v)) without overflow */
+/* a series too long to sum: the horizon dwarfs alpha + T */
+static void
+clv_series_too_long(double t)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("expected purchases do not converge for a horizon of %g periods", t),
+			 errdetail("The hypergeometric series would need more than %ld terms, and the quadrature more than %d panels.",
+					   CLV_MAX_TERMS, CLV_MAX_PANELS),
+			 errhint("Use a shorter horizon.")));
+}
+
+/*
+ * Method I: M from the all-positive Gauss series.  Returns M, and in
+ * *relerr a bound on its relative rounding error (+Inf when the method
+ * does not apply); *too_long when the term budget ran out.
+ */
+static double
+clv_mean_gauss(double A, double a, double beta, double z, double L, double *relerr, bool *too_long)
+{
+	double		C = a + beta - 1.0;
+	double		term = 1.0,
+				sum = 1.0,
+				lscale = 0.0,
+				logS,
+				logF,
+				omf;
+	long		n;
+
+	*relerr = INFINITY;
+	for (n = 0;; n++)
+	{
+		double		rho = (A + n) * (beta + n) / ((C + n) * (n + 1.0)) * z;
+		double		rmax = Max(rho, z);
+
+		term *= rho;
+		sum += term;
+		if (sum > 1e250)
+		{
+			term *= 1e-250;
+			sum *= 1e-250;
+			lscale += 250.0 * M_LN10;
+		}
+		/* the ratios tend to z monotonically: the tail is below a geometric one */
+		if (rmax < 1.0 && term * rmax <= 1e-17 * sum * (1.0 - rmax))
+			break;
+		if (n >= CLV_MAX_TERMS)
+		{
+			*too_long = true;
+			return 0.0;
+		}
+		if ((n & 0xFFFFF) == 0xFFFFF)
+			CHECK_FOR_INTERRUPTS();
+	}
+	if (a == 1.0)
+		return 0.0;
+	logS = log(sum) + lscale;
+	logF = A * L + logS;
+	omf = -expm1(logF);
+	if (!(omf / (a - 1.0) > 0.0) || !isfinite(omf))
+		return 0.0;
+	*relerr = DBL_EPSILON * ((2.0 * (fabs(A * L) + fabs(logS)) + 3.0 * (n + 1)) * exp(logF) / fabs(omf) + 4.0);
+	return C / (a - 1.0) * omf;
+}
+
+/*
+ * Method II: M from Euler's form.  Same contract as clv_mean_gauss.
+ */
+static double
+clv_mean_euler(double A, double a, double beta, double z, double L, double *relerr, bool *too_long)
+{
+	double		C = a + beta - 1.0;
+	double		Ap = C - A;
+	double		u = (a - 1.0) * L;
+	double		first = fabs(u) < 1e-300 ? -L : -L * (expm1(u) / u);
+	double		w = exp(u);
+	double		g = Ap * z / C,
+				G = 0.0,
+				sabs = 0.0,
+				val;
+	long		n;
+
+	*relerr = INFINITY;
+	for (n = 1;; n++)
+	{
+		double		rho,
+					rmax;
+
+		G += g;
+		sabs += fabs(g) * (n + 2.0);
+		if (g == 0.0)
+			break;				/* C - A a non-positive integer: a polynomial */
+		if (!isfinite(sabs))
+			return 0.0;
+		rho = (Ap + n) * (a + n - 1.0) * z / ((C + n) * (n + 1.0));
+		g *= rho;
+		rmax = Max(fabs(rho), z);
+		if (n > fabs(Ap) + 1.0 && rmax < 1.0 && fabs(g) * rmax <= 1e-17 * sabs * (1.0 - rmax))
+		{
+			G += g;
+			break;
+		}
+		if (n >= CLV_MAX_TERMS)
+		{
+			*too_long = true;
+			return 0.0;
+		}
+		if ((n & 0xFFFFF) == 0xFFFFF)
+			CHECK_FOR_INTERRUPTS();
+	}
+	val = first - w * G;
+	if (!(val > 0.0) || !isfinite(val))
+		return 0.0;
+	*relerr = DBL_EPSILON * 4.0 * (fabs(first) + w * sabs + fabs(val)) / val;
+	return C * val;
+}
+
+/* 16-point Gauss-Legendre on [-1, 1]: the positive nodes and their weights */
+static const double clv_gl_x[8] = {0.095012509837637441, 0.28160355077925892, 0.45801677765722737, 0.61787624440264377,
+0.755404408355003, 0.86563120238783176, 0.9445750230732326, 0.98940093499164994};
+static const double clv_gl_w[8] = {0.18945061045506847, 0.18260341504492361, 0.16915651939500256, 0.14959598881657682,
+0.12462897125553395, 0.095158511682492897, 0.062253523938647776, 0.027152459411754058};
+
+/*
+ * log of the density of u = logit(p), p ~ Beta(a, beta), relative to its
+ * value at um: a (u - um) - (a + beta) (log(1 + e^u) - log(1 + e^um)),
+ * the difference formed so that large a + beta does not amplify rounding.
+ */
 static inline double
-clv_logaddexp(double u, double v)
+clv_logit_logdens(double u, double um, double a, double beta)
 {
-	double		m = Max(u, v);
+	double		d;
 
-	if (m == -INFINITY)
-		return m;
-	return m + log1p(exp(Min(u, v) - m));
+	if (u > 0 && um > 0)
+		d = (u - um) + (log1p(exp(-u)) - log1p(exp(-um)));
+	else if (u <= 0 && um <= 0)
+		d = log1p(exp(u)) - log1p(exp(um));
+	else
+		d = (u > 0 ? u + log1p(exp(-u)) : log1p(exp(u))) -
+			(um > 0 ? um + log1p(exp(-um)) : log1p(exp(um)));
+	return a * (u - um) - (a + beta) * d;
 }
 
 /*
- * BG/NBD: for a customer with x repeat purchases, last at t_x, observed
- * for T,
- *   l = A1 + A2 + log(exp(A3) + [x > 0] exp(A4))
- *   A1 = lgamma(r + x) - lgamma(r) + r log(alpha)
- *   A2 = lgamma(a + b) + lgamma(b + x) - lgamma(b) - lgamma(a + b + x)
- *   A3 = -(r + x) log(alpha + T)
- *   A4 = log(a) - log(b + x - 1) - (r + x) log(alpha + t_x)
+ * The ratio of the integrals of h(p(u)) w(u) and of w(u) over [lo, hi]
+ * (w: the logit density relative to its value at the mode um, so that the
+ * Beta normalization cancels).  Panels are fine (half the feature's scale,
+ * times fac) near the three places where the integrand changes shape: the
+ * density's mode (scale sm), the turn of (1 + p s)^-A at ut and p = 1/2
+ * (u = 0), both of scale 1; away from them a panel spans 15% of the
+ * distance to the nearest, times fac.  *npanels counts the panels.
  */
-double
-clv_bgnbd_nll(const double *theta, const ClvEntry *e, int n, double total, double *grad)
+static double
+clv_quad_ratio(double A, double a, double beta, double s, double lo, double hi,
+			   double um, double sm, double ut, double fac, long *npanels)
 {
-	double		r = exp(theta[0]),
-				alpha = exp(theta[1]),
-				a = exp(theta[2]),
-				b = exp(theta[3]);
-	double		log_alpha = theta[1],
-				log_a = theta[2];
-	double		ll = 0.0,
-				gr = 0.0,
-				galpha = 0.0,
-				ga = 0.0,
-				gb = 0.0;
-	double		cur_x = -1.0,
-				lg = 0.0,
-				dr_x = 0.0,
-				da_x = 0.0,
-				db_x = 0.0,
-				la4 = 0.0,
-				inv_bx1 = 0.0;
-	double		psi_r = 0.0,
-				psi_b = 0.0,
-				psi_ab = 0.0,
-				lg_r = 0.0,
-				lg_b = 0.0,
-				lg_ab = 0.0;
-	int			i;
+	double		num = 0.0,
+				den = 0.0,
+				u0 = lo;
+	long		i = 0;
+	int			j,
+				side;
 
-	if (!isfinite(r) || !isfinite(alpha) || !isfinite(a) || !isfinite(b) ||
-		r <= 0 || alpha <= 0 || a <= 0 || b <= 0)
-		return INFINITY;
-	if (grad)
+	while (u0 < hi)
 	{
-		psi_r = clv_digamma(r);
-		psi_b = clv_digamma(b);
-		psi_ab = clv_digamma(a + b);
-	}
-	lg_r = lgamma(r);
-	lg_b = lgamma(b);
-	lg_ab = lgamma(a + b);
+		double		w1 = Max(0.5 * sm, 0.15 * fabs(u0 - um)),
+					w2 = Max(0.5, 0.15 * fabs(u0 - ut)),
+					w3 = Max(0.5, 0.15 * fabs(u0));
+		double		width = fac * Min(w1, Min(w2, w3));
+		double		c;
 
-	for (i = 0; i < n; i++)
-	{
-		double		x = e[i].x,
-					c = (double) e[i].count;
-		double		A3,
-					A4,
-					lse,
-					s,
-					rx = r + x;
-		double		l_T = log(alpha + e[i].b);
-		double		l_tx = 0.0;
-
-		if (x != cur_x)
-		{
-			cur_x = x;
-			lg = lgamma(rx) - lg_r + lg_ab + lgamma(b + x) - lg_b - lgamma(a + b + x);
-			if (grad)
-			{
-				double		psi_abx = clv_digamma(a + b + x);
-
-				dr_x = clv_digamma(rx) - psi_r;
-				da_x = psi_ab - psi_abx;
-				db_x = psi_ab + clv_digamma(b + x) - psi_b - psi_abx;
-			}
-			if (x > 0)
-			{
-				la4 = log_a - log(b + x - 1.0);
-				inv_bx1 = 1.0 / (b + x - 1.0);
-			}
-		}
-		A3 = -rx * l_T;
-		if (x > 0)
-		{
-			l_tx = log(alpha + e[i].a);
-			A4 = la4 - rx * l_tx;
-			lse = clv_logaddexp(A3, A4);
-			s = exp(A3 - lse);
-		}
-		else
-		{
-			A4 = -INFINITY;
-			lse = A3;
-			s = 1.0;
-		}
-		ll += c * (lg + r * log_alpha + lse);
-		if (grad)
-		{
-			double		s4 = 1.0 - s;
-
-			gr += c * (dr_x + log_alpha - s * l_T - s4 * l_tx);
-			galpha += c * (r / alpha - s * rx / (alpha + e[i].b) -
-						   (x > 0 ? s4 * rx / (alpha + e[i].a) : 0.0));
-			ga += c * (da_x + (x > 0 ? s4 / a : 0.0));
-			gb += c * (db_x - (x > 0 ? s4 * inv_bx1 : 0.0));
-		}
-	}
-	if (grad)
-	{
-		grad[0] = -gr * r / total;
-		grad[1] = -galpha * alpha / total;
-		grad[2] = -ga * a / total;
-		grad[3] = -gb * b / total;
-	}
-	if (!isfinite(ll))
-		return INFINITY;
-	return -ll / total;
-}
-
-/*
- * Gamma-Gamma: for a customer with x >= 1 repeat purchases of mean value m,
- *   l = lgamma(p x + q) - lgamma(p x) - lgamma(q) + q log(gamma)
- *       + (p x - 1) log(m) + p x log(x) - (p x + q) log(gamma + x m)
- */
-double
-clv_gg_nll(const double *theta, const ClvEntry *e, int n, double total, double *grad)
-{
-	double		p = exp(theta[0]),
-				q = exp(theta[1]),
-				g = exp(theta[2]);
-	double		log_g = theta[2];
-	double		ll = 0.0,
-				gp = 0.0,
-				gq = 0.0,
-				gg = 0.0;
-	double		cur_x = -1.0,
-				lg = 0.0,
-				psi_pxq = 0.0,
-				psi_px = 0.0,
-				log_x = 0.0,
-				psi_q = 0.0,
-				lg_q;
-	int			i;
-
-	if (!isfinite(p) || !isfinite(q) || !isfinite(g) || p <= 0 || q <= 0 || g <= 0)
-		return INFINITY;
-	lg_q = lgamma(q);
-	if (grad)
-		psi_q = clv_digamma(q);
-	for (i = 0; i < n; i++)
-	{
-		double		x = e[i].x,
-					m = e[i].a,
-					c = (double) e[i].count;
-		double		px = p * x;
-		double		log_m = log(m);
-		double		l_gxm = log(g + x * m);
-
-		if (x != cur_x)
-		{
-			cur_x = x;
-			log_x = log(x);
-			lg = lgamma(px + q) - lgamma(px) - lg_q;
-			if (grad)
-			{
-				psi_pxq = clv_digamma(px + q);
-				psi_px = clv_digamma(px);
-			}
-		}
-		ll += c * (lg + q * log_g + (px - 1.0) * log_m + px * log_x - (px + q) * l_gxm);
-		if (grad)
-		{
-			gp += c * x * (psi_pxq - psi_px + log_m + log_x - l_gxm);
-			gq += c * (psi_pxq - psi_q + log_g - l_gxm);
-			gg += c * (q / g - (px + q) / (g + x * m));
-		}
-	}
-	if (grad)
-	{
-		grad[0] = -gp * p / total;
-		grad[1] = -gq * q / total;
-		grad[2] = -gg * g / total;
-	}
-	if (!isfinite(ll))
-		return INFINITY;
-	return -ll / total;
-}
-
-/*
- * BFGS on the inverse Hessian with an Armijo backtracking line search.
- * A step never moves a log-parameter by more than 2 (a factor e^2), so a
- * bad direction cannot throw the parameters to overflow; a non-finite
- * trial value counts as "too far".  Stops when the gradient's max-norm is
- * below 1e-10, when no step decreases f, after five steps in a row that
- * decrease it by no more than rounding (1e-15 relative), or after 2000
- * iterations.
- */
-double
-clv_minimize(clv_objective f, int k, double *theta, const ClvEntry *e, int n,
-			 double total, double *gnorm)
-{
-	double		H[4][4];
-	double		g[4],
-				gnew[4],
-				d[4],
-				tnew[4],
-				s[4],
-				y[4],
-				Hy[4];
-	double		fx;
-	int			stalled = 0;
-	int			iter,
-				i,
-				j;
-
-	Assert(k <= 4);
-	for (i = 0; i < k; i++)
-		for (j = 0; j < k; j++)
-			H[i][j] = (i == j);
-	fx = f(theta, e, n, total, g);
-	for (iter = 0; iter < 2000; iter++)
-	{
-		double		gd = 0.0,
-					step = 1.0,
-					dmax = 0.0,
-					fnew = INFINITY,
-					gn = 0.0,
-					sy = 0.0,
-					yHy = 0.0;
-
-		CHECK_FOR_INTERRUPTS();
-		for (i = 0; i < k; i++)
-			gn = Max(gn, fabs(g[i]));
-		if (!isfinite(fx) || gn < 1e-10)
+		/* do not step over a feature with a wide panel */
+		if (u0 < um && u0 + width > um && width > fac * 0.5 * sm)
+			width = Max(um - u0, fac * 0.5 * sm);
+		if (u0 + width > hi)
+			width = hi - u0;
+		c = u0 + 0.5 * width;
+		if ((++i & 0x3FF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (i > CLV_MAX_PANELS)
 			break;
-		for (i = 0; i < k; i++)
-		{
-			d[i] = 0.0;
-			for (j = 0; j < k; j++)
-				d[i] -= H[i][j] * g[j];
-			gd += d[i] * g[i];
-		}
-		if (!(gd < 0.0))
-		{
-			/* not a descent direction: reset to steepest descent */
-			for (i = 0; i < k; i++)
+		for (j = 0; j < 8; j++)
+			for (side = -1; side <= 1; side += 2)
 			{
-				for (j = 0; j < k; j++)
-					H[i][j] = (i == j);
-				d[i] = -g[i];
+				double		u = c + side * 0.5 * width * clv_gl_x[j];
+				double		w = clv_gl_w[j] * width * exp(clv_logit_logdens(u, um, a, beta));
+				double		p = u > 0 ? 1.0 / (1.0 + exp(-u)) : exp(u) / (1.0 + exp(u));
+				double		h = p > 0.0 ? -expm1(-A * log1p(p * s)) / p : A * s;
+
+				num += w * h;
+				den += w;
 			}
-			gd = 0.0;
-			for (i = 0; i < k; i++)
-				gd += d[i] * g[i];
-		}
-		for (i = 0; i < k; i++)
-			dmax = Max(dmax, fabs(d[i]));
-		if (dmax > 2.0)
-			step = 2.0 / dmax;
-		for (;;)
-		{
-			for (i = 0; i < k; i++)
-				tnew[i] = theta[i] + step * d[i];
-			fnew = f(tnew, e, n, total, gnew);
-			if (isfinite(fnew) && fnew <= fx + 1e-4 * step * gd)
-				break;
-			step *= 0.5;
-			if (step < 1e-16)
-				break;
-		}
-		if (!(isfinite(fnew) && fnew <= fx + 1e-4 * step * gd))
-			break;				/* no decrease possible: at the optimum within rounding */
-		for (i = 0; i < k; i++)
-		{
-			s[i] = tnew[i] - theta[i];
-			y[i] = gnew[i] - g[i];
-			sy += s[i] * y[i];
-		}
-		if (sy > 1e-300)
-		{
-			for (i = 0; i < k; i++)
-			{
-				Hy[i] = 0.0;
-				for (j = 0; j < k; j++)
-					Hy[i] += H[i][j] * y[j];
-				yHy += y[i] * Hy[i];
-			}
-			for (i = 0; i < k; i++)
-				for (j = 0; j < k; j++)
-					H[i][j] += ((sy + yHy) * s[i] * s[j]) / (sy * sy) -
-						(Hy[i] * s[j] + s[i] * Hy[j]) / sy;
-		}
-		memcpy(theta, tnew, sizeof(double) * k);
-		memcpy(g, gnew, sizeof(double) * k);
-		/* stop after a few steps that gain nothing beyond rounding */
-		stalled = (fx - fnew <= 1e-15 * fabs(fx)) ? stalled + 1 : 0;
-		fx = fnew;
-		if (stalled >= 5)
-			break;
+		u0 += width;
 	}
-	*gnorm = 0.0;
-	for (i = 0; i < k; i++)
-		*gnorm = Max(*gnorm, fabs(g[i]));
-	return fx;
+	*npanels = i;
+	return num / den;
+}
+
+/*
+ * Method III, for the models where the series cancel (a near 1 and r + x
+ * large) or would be too long (z near 1): M = E[(1 - (1 + p s)^-A) / p]
+ * by Gauss-Legendre quadrature over u = logit(p), where the Beta density
+ * is smooth and log-concave with a width of at least 1/sqrt(a) around its
+ * mode log(a/beta), and (1 + p s)^-A changes on a scale of 1 in u around
+ * u = -log(A s) (the range covers both, and 50/a resp. 50/beta e-folds
+ * beyond, where the density decays like e^(a u) resp. e^(-beta u)).  The
+ * error bound is the difference from the same rule on panels twice as
+ * wide.  Gives up (+Inf bound) beyond CLV_MAX_PANELS panels.
+ */
+static double
+clv_mean_quadrature(double A, double a, double beta, double s, double *relerr)
+{
+	double		um = log(a) - log(beta);
+	/* the density's curvature at its mode is a beta / (a + beta) */
+	double		sm = Min(1.0, 1.0 / sqrt(a * beta / (a + beta)));
+	double		spread = 12.0 / sqrt(Min(a, beta)) + 5.0;
+	/* (1 + p s)^-A turns from 1 to 0 around p = 1/(A s): cover that too */
+	double		ut = A * s > 1.0 ? -log(A) - log(s) : 0.0;
+	double		lo = Min(Min(um, 0.0), ut) - 50.0 / a - spread,
+				hi = Max(um, 0.0) + 50.0 / beta + spread;
+	double		fine,
+				coarse;
+	long		n1,
+				n2;
+
+	*relerr = INFINITY;
+	if (!isfinite(lo) || !isfinite(hi) || !isfinite(s))
+		return 0.0;
+	coarse = clv_quad_ratio(A, a, beta, s, lo, hi, um, sm, ut, 2.0, &n1);
+	fine = clv_quad_ratio(A, a, beta, s, lo, hi, um, sm, ut, 1.0, &n2);
+	if (n1 > CLV_MAX_PANELS || n2 > CLV_MAX_PANELS || !(fine > 0.0) || !isfinite(fine))
+		return 0.0;
+	*relerr = fabs(fine - coarse) / fine + 1e-13;
+	return fine;
+}
+
+/*
+ * M for C = a + beta - 1 > 0: the better of the two series, else the
+ * quadrature, or an ERROR when none reaches CLV_TOLERANCE.
+ */
+static double
+clv_mean_alive(double A, double a, double beta, double t, double s, double z, double L)
+{
+	double		m1,
+				m2,
+				e1,
+				e2;
+	bool		too_long = false;
+
+	/* the tail decays like z^n: the series need 39 / -log(z) terms */
+	if (!(z < 1.0) || !isfinite(s) || 39.0 / log1p(1.0 / s) > CLV_MAX_TERMS)
+	{
+		m1 = clv_mean_quadrature(A, a, beta, s, &e1);
+		if (e1 <= CLV_TOLERANCE)
+			return m1;
+		clv_series_too_long(t);
+	}
+	m1 = clv_mean_gauss(A, a, beta, z, L, &e1, &too_long);
+	if (e1 <= 1e-12)
+		return m1;
+	m2 = clv_mean_euler(A, a, beta, z, L, &e2, &too_long);
+	if (Min(e1, e2) > CLV_TOLERANCE)
+	{
+		double		e3;
+		double		m3 = clv_mean_quadrature(A, a, beta, s, &e3);
+
+		if (e3 <= CLV_TOLERANCE)
+			return m3;
+		if (too_long)
+			clv_series_too_long(t);
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("expected purchases cannot be computed accurately for this model"),
+				 errdetail("The two series and the quadrature reach relative error bounds of %.3g, %.3g and %.3g only, at r + frequency = %g, a = %g, b + frequency = %g, horizon / (alpha + t) = %.17g.",
+						   e1, e2, e3, A, a, beta, s),
+				 errhint("Check the model: parameters this far apart often come from a fit that did not converge.")));
+	}
+	return e1 <= e2 ? m1 : m2;
 }
 
 /*
  * BG/NBD conditional expected number of purchases in (T, T + t] of a
- * customer with x repeat purchases, last at t_x, observed for T:
+ * customer with x repeat purchases, last at t_x, observed for T (see the
+ * head of this file):
  *
- *   E = (a + b + x - 1)/(a - 1) [1 - 2F1(r+x, b+x; a+b+x-1; z) (1-z)^(r+x)] / D
- *   z = t / (alpha + T + t),
- *   D = 1 + [x > 0] a/(b + x - 1) ((alpha + T)/(alpha + t_x))^(r+x)
+ *   E = P(alive) M,  M = (a + b + x - 1)/(a - 1) [1 - (1-z)^(r+x) 2F1(r+x, b+x; a+b+x-1; z)]
  *
- * With Euler's transformation 2F1(A,B;C;z) = (1-z)^(C-A-B) 2F1(C-A,C-B;C;z)
- * the bracket becomes 1 - w F(a+b-1-r, a-1; C; z), w = (1-z)^(a-1), and
- * F = 1 + (a - 1) G with G = sum_{n>=1} (A')_n (a)_(n-1) / ((C)_n n!) z^n,
- * so that
- *
- *   E = (a + b + x - 1) [ -expm1((a-1) L)/(a-1) - w G ] / D,  L = log(1-z)
- *
- * where the first term tends to -L as a -> 1.  x = T = t_x = 0 gives the
- * unconditional E[X(t)] of a new customer.
+ * 0 <= E <= (r + x) t/(alpha + T) always; an ERROR (22003) when M cannot
+ * be computed to CLV_TOLERANCE or does not fit in a double.
  */
 double
 clv_bgnbd_expected(double r, double alpha, double a, double b,
 				   double t, double x, double tx, double T)
 {
-	double		C = a + b + x - 1.0;
-	double		Ap = a + b - 1.0 - r;
-	double		z,
+	double		A = r + x,
+				beta = b + x,
+				s,
+				z,
 				L,
-				u,
-				first,
-				w,
-				G = 0.0,
-				term,
-				logD;
-	long		nterm;
+				M,
+				E;
 
 	if (t <= 0.0)
 		return 0.0;
-	if (!(C > 0.0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("expected purchases are not defined for a + b + frequency <= 1"),
-				 errdetail("The model has a = %g and b = %g.", a, b)));
+	s = t / (alpha + T);
 	z = t / (alpha + T + t);
-	L = log1p(-z);
-	if (L == 0.0)
-		L = -t / (alpha + T + t);	/* z below rounding: log(1 - z) = -z */
-	u = (a - 1.0) * L;
-	first = fabs(u) < 1e-300 ? -L : -L * (expm1(u) / u);
-	w = exp(u);
-	term = Ap * z / C;
-	for (nterm = 1; nterm < 100000000L; nterm++)
+	/* L = log(1 - z) = -log(1 + s), also when s overflows */
+	L = isfinite(s) && s < 1e15 ? -log1p(s) : log(alpha + T) - log(alpha + T + t);
+	if (a + beta - 1.0 > 0.0)
+		M = clv_mean_alive(A, a, beta, t, s, z, L);
+	else
 	{
-		G += term;
-		if (fabs(term) <= 1e-17 * fabs(G) || term == 0.0)
-			break;
-		term *= (Ap + nterm) * (a + nterm - 1.0) * z / ((C + nterm) * (nterm + 1.0));
-		if ((nterm & 0xFFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
+		/* x = 0 and a + b <= 1: split Beta(a, b) into Beta(a, b+1) and Beta(a+1, b) */
+		M = b / (a + b) * clv_mean_alive(A, a, b + 1.0, t, s, z, L) +
+			a / (a + b) * clv_mean_alive(A, a + 1.0, b, t, s, z, L);
 	}
-	if (nterm >= 100000000L || !isfinite(G))
+	E = M * clv_bgnbd_alive(r, alpha, a, b, x, tx, T);
+	if (!isfinite(E))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("expected purchases do not converge for a horizon of %g periods", t),
-				 errdetail("The hypergeometric series needs more than 1e8 terms when the horizon dwarfs alpha + t."),
+				 errmsg("expected purchases out of range for type double precision"),
 				 errhint("Use a shorter horizon.")));
-	if (x > 0)
-		logD = clv_logaddexp(0.0, log(a) - log(b + x - 1.0) +
-							 (r + x) * (log(alpha + T) - log(alpha + tx)));
-	else
-		logD = 0.0;
-	return (a + b + x - 1.0) * (first - w * G) * exp(-logD);
+	return E;
 }
 
 /*
@@ -445,7 +407,7 @@ clv_bgnbd_alive(double r, double alpha, double a, double b,
 
 	if (x <= 0)
 		return 1.0;
-	d = log(a) - log(b + x - 1.0) + (r + x) * (log(alpha + T) - log(alpha + tx));
+	d = log(a) - log(b + x - 1.0) + (r + x) * log1p((T - tx) / (alpha + tx));
 	if (d > 0)
 		return exp(-d) / (1.0 + exp(-d));
 	return 1.0 / (1.0 + exp(d));
@@ -454,13 +416,20 @@ clv_bgnbd_alive(double r, double alpha, double a, double b,
 /*
  * Gamma-Gamma conditional expected mean spend: a weighted mean of the
  * population mean p gamma/(q - 1) and the customer's own mean m, with
- * weight p x / (p x + q - 1) on m.
+ * weight p x / (p x + q - 1) on m, i.e. p (gamma + x m) / (p x + q - 1);
+ * in logarithms when the products overflow.  Needs q > 1; may return
+ * +Inf (the caller reports it).
  */
 double
 clv_gg_expected(double p, double q, double gamma, double x, double m)
 {
-	double		w = p * x / (p * x + q - 1.0);
-	double		pop = p * gamma / (q - 1.0);
+	double		v = p * (gamma + x * m) / (p * x + (q - 1.0));
+	double		lnum,
+				lden;
 
-	return (1.0 - w) * pop + w * m;
+	if (isfinite(v) && v > 0.0)
+		return v;
+	lnum = log(p) + (x > 0 ? clv_logaddexp(log(gamma), log(x) + log(m)) : log(gamma));
+	lden = x > 0 ? clv_logaddexp(log(p) + log(x), log(q - 1.0)) : log(q - 1.0);
+	return exp(lnum - lden);
 }

@@ -4,7 +4,7 @@
  * and the `unit_economics_report` reader built on it.
  *
  * Money stays exact: every sum is a JDecimal (128-bit mantissa and a
- * decimal scale, see unit_economics.h), so the state is a fixed-size
+ * decimal scale, see decimal.h), so the state is a fixed-size
  * varlena whose text form prints the sums digit for digit and reads them
  * back bit for bit.  Numeric values are converted once per row (through
  * their text form, in the per-row memory context); the state itself is
@@ -22,252 +22,10 @@
 #include "utils/numeric.h"
 #include "utils/tuplestore.h"
 
-#ifndef HAVE_INT128
-#error "journey needs a compiler with a 128-bit integer type"
-#endif
-
-/* ---------------------------------------------------------------------
- * JDecimal: exact decimal sums
- * ---------------------------------------------------------------------
- */
-
-static inline int128
-jdec_get(const JDecimal *d)
-{
-	return (int128) ((uint128) d->hi << 64 | (uint128) d->lo);
-}
-
-static inline void
-jdec_set(JDecimal *d, int128 m)
-{
-	d->hi = (int64) (m >> 64);
-	d->lo = (uint64) m;
-}
-
-static void
-jdec_overflow(void)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-			 errmsg("exact sum out of range"),
-			 errdetail("Sums are kept exactly with at most 38 significant digits and %d decimals.",
-					   JDEC_MAX_SCALE),
-			 errhint("Round the amounts, e.g. with round(amount, 2).")));
-}
-
-/* m * 10^k, false on overflow */
-static bool
-jdec_scale_up(int128 m, int k, int128 *result)
-{
-	while (k-- > 0)
-	{
-		if (__builtin_mul_overflow(m, (int128) 10, &m))
-			return false;
-	}
-	*result = m;
-	return true;
-}
-
-void
-jdec_zero(JDecimal *d)
-{
-	memset(d, 0, sizeof(JDecimal));
-}
-
-bool
-jdec_valid(const JDecimal *d)
-{
-	return d->scale >= 0 && d->scale <= JDEC_MAX_SCALE && d->unused == 0;
-}
-
-bool
-jdec_is_zero(const JDecimal *d)
-{
-	return d->hi == 0 && d->lo == 0;
-}
-
-/*
- * Parse an optionally signed decimal "123", "-0.50" (no exponent, no
- * spaces); *end is set to the first character after it.
- */
-bool
-jdec_parse(JDecimal *d, const char *s, const char **end)
-{
-	int128		m = 0;
-	int			scale = 0;
-	bool		neg = false;
-	bool		digits = false;
-	bool		point = false;
-
-	if (*s == '-' || *s == '+')
-		neg = (*s++ == '-');
-	for (;; s++)
-	{
-		if (*s >= '0' && *s <= '9')
-		{
-			if (__builtin_mul_overflow(m, (int128) 10, &m) ||
-				__builtin_add_overflow(m, (int128) (*s - '0'), &m))
-				return false;
-			digits = true;
-			if (point && ++scale > JDEC_MAX_SCALE)
-				return false;
-		}
-		else if (*s == '.' && !point)
-			point = true;
-		else
-			break;
-	}
-	if (!digits)
-		return false;
-	jdec_set(d, neg ? -m : m);
-	d->scale = scale;
-	d->unused = 0;
-	*end = s;
-	return true;
-}
-
-void
-jdec_from_numeric(JDecimal *d, Datum num, const char *what)
-{
-	Numeric		n = DatumGetNumeric(num);
-	char	   *s;
-	const char *end;
-
-	if (numeric_is_nan(n) || numeric_is_inf(n))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be a finite number", what)));
-	s = DatumGetCString(DirectFunctionCall1(numeric_out, num));
-	if (!jdec_parse(d, s, &end) || *end != '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("%s %s cannot be summed exactly", what, s),
-				 errdetail("Amounts are kept exactly with at most 38 significant digits and %d decimals.",
-						   JDEC_MAX_SCALE),
-				 errhint("Round the amounts, e.g. with round(amount, 2).")));
-	pfree(s);
-}
-
-/* bring a and b to a common scale (the larger one) */
-static void
-jdec_align(const JDecimal *a, const JDecimal *b, int128 *ma, int128 *mb, int *scale)
-{
-	*scale = Max(a->scale, b->scale);
-	if (!jdec_scale_up(jdec_get(a), *scale - a->scale, ma) ||
-		!jdec_scale_up(jdec_get(b), *scale - b->scale, mb))
-		jdec_overflow();
-}
-
-void
-jdec_add(JDecimal *acc, const JDecimal *v)
-{
-	int128		ma,
-				mb,
-				r;
-	int			scale;
-
-	jdec_align(acc, v, &ma, &mb, &scale);
-	if (__builtin_add_overflow(ma, mb, &r))
-		jdec_overflow();
-	jdec_set(acc, r);
-	acc->scale = scale;
-}
-
-void
-jdec_sub(JDecimal *acc, const JDecimal *v)
-{
-	int128		ma,
-				mb,
-				r;
-	int			scale;
-
-	jdec_align(acc, v, &ma, &mb, &scale);
-	if (__builtin_sub_overflow(ma, mb, &r))
-		jdec_overflow();
-	jdec_set(acc, r);
-	acc->scale = scale;
-}
-
-void
-jdec_append(StringInfo buf, const JDecimal *d)
-{
-	int128		m = jdec_get(d);
-	uint128		u = m < 0 ? -(uint128) m : (uint128) m;
-	char		digits[64];
-	int			n = 0;
-	int			i;
-
-	do
-	{
-		digits[n++] = '0' + (int) (u % 10);
-		u /= 10;
-	} while (u != 0);
-	while (n <= d->scale)
-		digits[n++] = '0';
-	if (m < 0)
-		appendStringInfoChar(buf, '-');
-	for (i = n - 1; i >= 0; i--)
-	{
-		appendStringInfoChar(buf, digits[i]);
-		if (i == d->scale && i > 0)
-			appendStringInfoChar(buf, '.');
-	}
-}
-
-Datum
-jdec_to_numeric(const JDecimal *d)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	jdec_append(&buf, d);
-	return DirectFunctionCall3(numeric_in, CStringGetDatum(buf.data),
-							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
-}
-
-void
-jdec_send(StringInfo buf, const JDecimal *d)
-{
-	pq_sendint64(buf, d->hi);
-	pq_sendint64(buf, (int64) d->lo);
-	pq_sendint32(buf, d->scale);
-}
-
-void
-jdec_recv(StringInfo buf, JDecimal *d, const char *type_name)
-{
-	d->hi = journey_recv_int64(buf, type_name);
-	d->lo = (uint64) journey_recv_int64(buf, type_name);
-	d->scale = journey_recv_int32(buf, type_name);
-	d->unused = 0;
-	if (!jdec_valid(d))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary value for type %s", type_name),
-				 errdetail("A decimal scale of %d is out of range.", d->scale)));
-}
-
 /* ---------------------------------------------------------------------
  * The unit_economics type
  * ---------------------------------------------------------------------
  */
-
-#define UE_VERSION 1
-
-typedef struct UnitEconomics
-{
-	int32		vl_len_;
-	uint8		version;
-	uint8		unused[3];
-	int64		units;			/* rows aggregated (acquired units) */
-	int64		buyers;			/* units with purchases > 0 */
-	int64		purchases;		/* sum of purchases */
-	int64		acq_units;		/* units whose acquisition cost is known */
-	int64		acq_buyers;		/* ... of which buyers */
-	JDecimal	revenue;
-	JDecimal	cost;
-	JDecimal	acq_cost;		/* sum of the known acquisition costs */
-} UnitEconomics;
 
 #define PG_GETARG_UE_P(n) ((UnitEconomics *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
 
@@ -279,15 +37,6 @@ ue_new(void)
 	SET_VARSIZE(ue, sizeof(UnitEconomics));
 	ue->version = UE_VERSION;
 	return ue;
-}
-
-static UnitEconomics *
-ue_copy(const UnitEconomics *ue)
-{
-	UnitEconomics *c = palloc(sizeof(UnitEconomics));
-
-	memcpy(c, ue, sizeof(UnitEconomics));
-	return c;
 }
 
 /* NULL if the value is consistent, else why not */
@@ -377,7 +126,7 @@ unit_economics_in(PG_FUNCTION_ARGS)
 	const char *input = PG_GETARG_CSTRING(0);
 	const char *s = input;
 	UnitEconomics *ue = ue_new();
-	int			k;
+	size_t		k;
 	const char *why;
 
 	for (k = 0; k < lengthof(ue_keys); k++)
@@ -419,10 +168,7 @@ unit_economics_in(PG_FUNCTION_ARGS)
 	if (*s != '\0')
 		ue_syntax_error(input, "Unexpected text after the last sum.");
 	if ((why = ue_inconsistency(ue)) != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid value for type unit_economics: \"%s\"", input),
-				 errdetail("%s", why)));
+		journey_invalid_value(JOURNEY_FROM_TEXT, "unit_economics", "%s", why);
 	PG_RETURN_POINTER(ue);
 }
 
@@ -458,22 +204,18 @@ unit_economics_recv(PG_FUNCTION_ARGS)
 	if (version != UE_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary value for type unit_economics"),
-				 errdetail("Unknown format version %d.", version)));
+				 errmsg("unsupported format version %d for type %s", version, "unit_economics")));
 	ue->units = journey_recv_int64(buf, "unit_economics");
 	ue->buyers = journey_recv_int64(buf, "unit_economics");
 	ue->purchases = journey_recv_int64(buf, "unit_economics");
 	ue->acq_units = journey_recv_int64(buf, "unit_economics");
 	ue->acq_buyers = journey_recv_int64(buf, "unit_economics");
-	jdec_recv(buf, &ue->revenue, "unit_economics");
-	jdec_recv(buf, &ue->cost, "unit_economics");
-	jdec_recv(buf, &ue->acq_cost, "unit_economics");
+	jdec_recv(buf, &ue->revenue, "unit_economics", JOURNEY_FROM_BINARY);
+	jdec_recv(buf, &ue->cost, "unit_economics", JOURNEY_FROM_BINARY);
+	jdec_recv(buf, &ue->acq_cost, "unit_economics", JOURNEY_FROM_BINARY);
 	journey_recv_done(buf, "unit_economics");
 	if ((why = ue_inconsistency(ue)) != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary value for type unit_economics"),
-				 errdetail("%s", why)));
+		journey_invalid_value(JOURNEY_FROM_BINARY, "unit_economics", "%s", why);
 	PG_RETURN_POINTER(ue);
 }
 
@@ -491,7 +233,6 @@ unit_economics_add(PG_FUNCTION_ARGS)
 	UnitEconomics *ue;
 	int64		purchases = PG_ARGISNULL(3) ? 0 : PG_GETARG_INT64(3);
 	JDecimal	v;
-	bool		in_aggregate = AggCheckCallContext(fcinfo, NULL);
 
 	if (purchases < 0)
 		ereport(ERROR,
@@ -501,11 +242,7 @@ unit_economics_add(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		ue = ue_new();
 	else
-	{
-		ue = PG_GETARG_UE_P(0);
-		if (!in_aggregate)
-			ue = ue_copy(ue);
-	}
+		ue = (UnitEconomics *) journey_writable_arg(fcinfo, 0);
 	ue_add_count(&ue->units, 1);
 	if (purchases > 0)
 		ue_add_count(&ue->buyers, 1);
@@ -539,11 +276,9 @@ PG_FUNCTION_INFO_V1(unit_economics_merge);
 Datum
 unit_economics_merge(PG_FUNCTION_ARGS)
 {
-	UnitEconomics *a = PG_GETARG_UE_P(0);
+	UnitEconomics *a = (UnitEconomics *) journey_writable_arg(fcinfo, 0);
 	UnitEconomics *b = PG_GETARG_UE_P(1);
 
-	if (!AggCheckCallContext(fcinfo, NULL) || (Pointer) a != DatumGetPointer(PG_GETARG_DATUM(0)))
-		a = ue_copy(a);
 	ue_merge_into(a, b);
 	PG_RETURN_POINTER(a);
 }

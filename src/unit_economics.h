@@ -1,55 +1,32 @@
 /*
- * unit_economics.h — exact decimal sums shared by unit_economics.c and
- * clv_inputs.c.
- *
- * A JDecimal is an exact decimal number m / 10^scale with a 128-bit
- * mantissa (38 significant digits) and 0 <= scale <= JDEC_MAX_SCALE.  It
- * holds sums of numeric money amounts exactly; an amount or a sum that does
- * not fit is an ERROR, never a rounded value.  Stored as two 64-bit halves
- * so that structs holding it need only 8-byte alignment.
+ * unit_economics.h — the `unit_economics` type: exact sums over acquired
+ * units (src/unit_economics.c).  Its money sums are JDecimals (decimal.h).
  */
 #ifndef JOURNEY_UNIT_ECONOMICS_H
 #define JOURNEY_UNIT_ECONOMICS_H
 
-#include "postgres.h"
+#include "journey.h"
+#include "decimal.h"
 
-#include "fmgr.h"
-#include "lib/stringinfo.h"
+/*
+ * Fixed-size varlena; version 1 is the only format so far.  Counts are
+ * non-negative and consistent (see ue_inconsistency in unit_economics.c).
+ */
+#define UE_VERSION 1
 
-#define JDEC_MAX_SCALE 20
-
-/* numeric helpers exported from PostgreSQL 14 on */
-#if PG_VERSION_NUM < 140000
-#include "utils/builtins.h"
-#define int64_to_numeric(v) DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(v)))
-#define numeric_is_inf(n) false
-#endif
-
-typedef struct JDecimal
+typedef struct UnitEconomics
 {
-	int64		hi;
-	uint64		lo;
-	int32		scale;
-	int32		unused;			/* zero */
-} JDecimal;
-
-extern void jdec_zero(JDecimal *d);
-/* a numeric Datum (finite) into a JDecimal; NaN/infinity are an ERROR naming what */
-extern void jdec_from_numeric(JDecimal *d, Datum num, const char *what);
-/* parse "-123.45"; returns false on malformed input or overflow */
-extern bool jdec_parse(JDecimal *d, const char *s, const char **end);
-/* *acc += *v (exact; ERROR on overflow) */
-extern void jdec_add(JDecimal *acc, const JDecimal *v);
-extern void jdec_sub(JDecimal *acc, const JDecimal *v);
-/* append the exact decimal text to buf */
-extern void jdec_append(StringInfo buf, const JDecimal *d);
-/* as a numeric Datum (palloc'd) */
-extern Datum jdec_to_numeric(const JDecimal *d);
-/* is the value valid (scale in range, unused zero)? */
-extern bool jdec_valid(const JDecimal *d);
-extern bool jdec_is_zero(const JDecimal *d);
-/* binary I/O of one value */
-extern void jdec_send(StringInfo buf, const JDecimal *d);
-extern void jdec_recv(StringInfo buf, JDecimal *d, const char *type_name);
+	int32		vl_len_;
+	uint8		version;
+	uint8		unused[3];
+	int64		units;			/* rows aggregated (acquired units) */
+	int64		buyers;			/* units with purchases > 0 */
+	int64		purchases;		/* sum of purchases */
+	int64		acq_units;		/* units whose acquisition cost is known */
+	int64		acq_buyers;		/* ... of which buyers */
+	JDecimal	revenue;
+	JDecimal	cost;
+	JDecimal	acq_cost;		/* sum of the known acquisition costs */
+} UnitEconomics;
 
 #endif							/* JOURNEY_UNIT_ECONOMICS_H */
