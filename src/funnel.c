@@ -16,6 +16,7 @@
 #include "funnel.h"
 
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "common/int.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
@@ -24,26 +25,46 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-#define FUNNEL_SERIAL_VERSION 1
-#define FUNNEL_INLINE_ENTRIES 4		/* kept in the state itself: one palloc per group */
+#define FUNNEL_SERIAL_VERSION 2	/* 2: steps_hash (states are never stored) */
 
+/*
+ * The state is one chunk: a 32-byte header, the timestamps, then the step
+ * masks in as few bytes as the step count needs (1 byte up to 8 steps).
+ * It grows by reallocation (a transition may return a new pointer) to the
+ * next power-of-two size, so it fills AllocSet's chunks: 10 events of a
+ * funnel of up to 8 steps fit in the first 128 bytes, and a row costs one
+ * cache miss on its group's state.
+ */
 typedef struct FunnelState
 {
 	int64		window;			/* microseconds, > 0 */
+	uint64		steps_hash;		/* label form: the steps' fingerprint; else 0 */
 	int32		modes;			/* FUNNEL_* mode flags */
 	int32		nsteps;			/* 0 until a row with steps arrives */
 	int32		n;				/* entries kept */
-	int32		cap;
-	int32		mode_len;		/* the last mode argument seen, to check */
-	bool		sorted;			/* entries in (ts, mask) order */
-	char	   *mode_text;		/* later rows cheaply (not serialized) */
-	FunnelEntry *entries;		/* inline_entries until more are needed */
-	FunnelEntry inline_entries[FUNNEL_INLINE_ENTRIES];
+	int32		cap;			/* room for entries (0 while nsteps is 0) */
+	int64		ts[FLEXIBLE_ARRAY_MEMBER];	/* ts[cap], then the masks */
 } FunnelState;
 
-StaticAssertDecl(sizeof(FunnelEntry) == 16, "a kept row must cost 16 bytes");
-/* 112 bytes: one 128-byte chunk per group in the aggregate's context */
-StaticAssertDecl(sizeof(FunnelState) <= 128, "the per-group state must stay small");
+#define FUNNEL_HEADER_SIZE offsetof(FunnelState, ts)
+#define FUNNEL_FIRST_SIZE 128	/* a new state, before it grows */
+
+StaticAssertDecl(sizeof(FunnelEntry) == 16, "an entry of the search must cost 16 bytes");
+StaticAssertDecl(offsetof(FunnelState, ts) == 32, "the state header must stay small");
+
+/*
+ * The per-query cache of a transition (fn_extra): the last mode text seen
+ * and its flags, and the parsed steps of the label form.
+ */
+typedef struct FunnelLabels FunnelLabels;
+typedef struct FunnelCache
+{
+	char	   *mode_text;		/* in fn_mcxt */
+	int			mode_len;
+	int			mode_cap;
+	int			modes;
+	FunnelLabels *labels;		/* label form only */
+} FunnelCache;
 
 static const char *const funnel_mode_names[] = {
 	"strict_deduplication", "strict_order", "strict_increase", "strict_once", "allow_reentry"
@@ -225,35 +246,102 @@ funnel_array_bools(ArrayType *a)
 }
 
 
-static void
-funnel_grow(FunnelState *state, MemoryContext aggcontext, int32 need)
+/* Bytes per step mask for a funnel of nsteps steps. */
+static inline int
+funnel_mask_bytes(int nsteps)
 {
-	int64		newcap = state->cap;
+	return nsteps <= 8 ? 1 : nsteps <= 16 ? 2 : nsteps <= 32 ? 4 : 8;
+}
 
+static inline uint8 *
+funnel_masks(FunnelState *state)
+{
+	return (uint8 *) &state->ts[state->cap];
+}
+
+static inline uint64
+funnel_mask_get(FunnelState *state, int i)
+{
+	uint8	   *m = funnel_masks(state);
+
+	switch (funnel_mask_bytes(state->nsteps))
+	{
+		case 1:
+			return m[i];
+		case 2:
+			return ((uint16 *) m)[i];
+		case 4:
+			return ((uint32 *) m)[i];
+		default:
+			return ((uint64 *) m)[i];
+	}
+}
+
+static inline void
+funnel_mask_set(FunnelState *state, int i, uint64 mask)
+{
+	uint8	   *m = funnel_masks(state);
+
+	switch (funnel_mask_bytes(state->nsteps))
+	{
+		case 1:
+			m[i] = (uint8) mask;
+			break;
+		case 2:
+			((uint16 *) m)[i] = (uint16) mask;
+			break;
+		case 4:
+			((uint32 *) m)[i] = (uint32) mask;
+			break;
+		default:
+			((uint64 *) m)[i] = mask;
+			break;
+	}
+}
+
+/*
+ * Fix a new state's step count (it has no entries yet, and is still its
+ * first FUNNEL_FIRST_SIZE bytes): the room for entries follows.
+ */
+static void
+funnel_set_nsteps(FunnelState *state, int nsteps)
+{
+	Assert(state->nsteps == 0 && state->n == 0);
+	state->nsteps = nsteps;
+	state->cap = (int32) ((FUNNEL_FIRST_SIZE - FUNNEL_HEADER_SIZE) /
+						  (sizeof(int64) + funnel_mask_bytes(nsteps)));
+}
+
+/*
+ * Room for `need` entries: the state, reallocated to the next power-of-two
+ * size that holds them, masks moved behind the new room for timestamps
+ * (the caller uses the returned pointer).  state is in aggcontext.
+ */
+static pg_noinline FunnelState *
+funnel_grow(FunnelState *state, int32 need)
+{
+	Size		per = sizeof(int64) + funnel_mask_bytes(state->nsteps);
+	Size		size = FUNNEL_FIRST_SIZE;
+	int64		newcap;
+	int32		oldcap = state->cap;
+
+	Assert(state->nsteps > 0);
 	if (need <= state->cap)
-		return;
-	while (newcap < need)
-		newcap = newcap < 8 ? 8 : newcap * 2;
-	if ((Size) newcap * sizeof(FunnelEntry) > MaxAllocSize)
-	{
-		newcap = MaxAllocSize / sizeof(FunnelEntry);
-		if (newcap < need)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("too many funnel events in one group"),
-					 errdetail("One group can keep at most %d events matching a step.", (int) newcap)));
-	}
-	if (state->entries == NULL || state->entries == state->inline_entries)
-	{
-		FunnelEntry *entries = MemoryContextAlloc(aggcontext, newcap * sizeof(FunnelEntry));
-
-		if (state->n > 0)
-			memcpy(entries, state->entries, state->n * sizeof(FunnelEntry));
-		state->entries = entries;
-	}
-	else
-		state->entries = repalloc(state->entries, newcap * sizeof(FunnelEntry));
+		return state;
+	while (FUNNEL_HEADER_SIZE + per * (Size) need > size && size < MaxAllocSize)
+		size *= 2;
+	size = Min(size, MaxAllocSize);
+	newcap = (int64) ((size - FUNNEL_HEADER_SIZE) / per);
+	if (newcap < need)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many funnel events in one group"),
+				 errdetail("One group can keep at most %d events matching a step.", (int) newcap)));
+	state = repalloc(state, FUNNEL_HEADER_SIZE + per * (Size) newcap);
 	state->cap = (int32) newcap;
+	memmove(funnel_masks(state), &state->ts[oldcap],
+			(Size) state->n * funnel_mask_bytes(state->nsteps));
+	return state;
 }
 
 static inline int
@@ -266,35 +354,23 @@ funnel_entry_cmp(const FunnelEntry *a, const FunnelEntry *b)
 	return 0;
 }
 
-static inline void
-funnel_append(FunnelState *state, MemoryContext aggcontext, int64 ts, uint64 mask)
+/*
+ * Keep a row; returns the state (moved when it grew).  Nothing else of the
+ * state is read: whether the entries are sorted is seen at final time.
+ */
+static inline FunnelState *
+funnel_append(FunnelState *state, int64 ts, uint64 mask)
 {
-	if (state->n > 0)
-	{
-		FunnelEntry *last = &state->entries[state->n - 1];
-
-		/* a row matching no step right after another at the same time adds nothing */
-		if (mask == 0 && last->mask == 0 && last->ts == ts)
-			return;
-		if (state->sorted && (last->ts > ts || (last->ts == ts && last->mask > mask)))
-			state->sorted = false;
-	}
-	if (state->n == state->cap)
-		funnel_grow(state, aggcontext, state->n + 1);
-	state->entries[state->n].ts = ts;
-	state->entries[state->n].mask = mask;
+	/* a row matching no step right after another at the same time adds nothing */
+	if (mask == 0 && state->n > 0 && state->ts[state->n - 1] == ts &&
+		funnel_mask_get(state, state->n - 1) == 0)
+		return state;
+	if (unlikely(state->n == state->cap))
+		state = funnel_grow(state, state->n + 1);
+	state->ts[state->n] = ts;
+	funnel_mask_set(state, state->n, mask);
 	state->n++;
-}
-
-/* Sort the state's entries once, for the search. */
-static void
-funnel_sort(FunnelState *state)
-{
-	if (!state->sorted)
-	{
-		funnel_sort_entries(state->entries, state->n);
-		state->sorted = true;
-	}
+	return state;
 }
 
 /*
@@ -327,21 +403,11 @@ funnel_params_differ(const char *what)
 			 errmsg("funnel %s must be the same for all rows of a group", what)));
 }
 
-/*
- * The transition of funnel_step and funnel_path, timestamptz and timestamp
- * alike: (state, ts, window, [mode,] steps).  A NULL or infinite ts, a NULL
- * steps array or a NULL step condition ignores the row; a NULL window or
- * mode is an error.
- */
+/* A new state in aggcontext: no steps yet. */
 static FunnelState *
 funnel_new_state(MemoryContext aggcontext)
 {
-	FunnelState *state = MemoryContextAllocZero(aggcontext, sizeof(FunnelState));
-
-	state->entries = state->inline_entries;
-	state->cap = FUNNEL_INLINE_ENTRIES;
-	state->sorted = true;
-	return state;
+	return MemoryContextAllocZero(aggcontext, FUNNEL_FIRST_SIZE);
 }
 
 /* The number of steps a row gives: the same for every row of a group. */
@@ -361,72 +427,80 @@ funnel_check_nsteps(FunnelState *state, int nsteps)
 					 errdetail("%d step conditions were given.", nsteps)));
 		if (state->nsteps != 0)
 			funnel_params_differ("step count");
-		state->nsteps = nsteps;
+		funnel_set_nsteps(state, nsteps);
 	}
 }
 
-static void
-funnel_remember_mode(FunnelState *state, MemoryContext aggcontext, text *mode)
+static FunnelCache *
+funnel_cache(FunctionCallInfo fcinfo)
 {
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(FunnelCache));
+	return (FunnelCache *) fcinfo->flinfo->fn_extra;
+}
+
+/* The flags of a mode argument, parsed once for as long as it is the same text. */
+static int
+funnel_cached_modes(FunctionCallInfo fcinfo, text *mode)
+{
+	FunnelCache *cache = funnel_cache(fcinfo);
 	int			len = VARSIZE_ANY_EXHDR(mode);
 
-	if (state->mode_text == NULL || len > state->mode_len)
+	if (likely(cache->mode_text != NULL && len == cache->mode_len &&
+			   memcmp(VARDATA_ANY(mode), cache->mode_text, len) == 0))
+		return cache->modes;
+	cache->modes = funnel_parse_modes(mode);
+	if (cache->mode_text == NULL || len > cache->mode_cap)
 	{
-		if (state->mode_text != NULL)
-			pfree(state->mode_text);
-		state->mode_text = MemoryContextAlloc(aggcontext, len + 1);
+		if (cache->mode_text != NULL)
+			pfree(cache->mode_text);
+		cache->mode_cap = Max(len, 32);
+		cache->mode_text = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, cache->mode_cap);
 	}
-	memcpy(state->mode_text, VARDATA_ANY(mode), len);
-	state->mode_len = len;
+	memcpy(cache->mode_text, VARDATA_ANY(mode), len);
+	cache->mode_len = len;
+	return cache->modes;
 }
 
 /*
  * The part of a transition shared by all overloads: state, window and mode
- * checks.  Returns the state.
+ * checks (mode_arg: the mode's argument number, or -1 for none).  Returns
+ * the state.
  */
 static FunnelState *
-funnel_trans_begin(FunctionCallInfo fcinfo, MemoryContext aggcontext, bool has_mode)
+funnel_trans_begin(FunctionCallInfo fcinfo, MemoryContext aggcontext, int mode_arg)
 {
 	FunnelState *state = PG_ARGISNULL(0) ? NULL : (FunnelState *) PG_GETARG_POINTER(0);
-	Interval   *window;
+	int64		window;
+	int			modes = 0;
 
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("funnel window must not be null")));
-	if (has_mode && PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("funnel mode must not be null"),
-				 errhint("Use '' for the default mode.")));
-	window = PG_GETARG_INTERVAL_P(2);
+	if (mode_arg >= 0)
+	{
+		if (PG_ARGISNULL(mode_arg))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("funnel mode must not be null"),
+					 errhint("Use '' for the default mode.")));
+		modes = funnel_cached_modes(fcinfo, PG_GETARG_TEXT_PP(mode_arg));
+	}
+	window = funnel_window_usec(PG_GETARG_INTERVAL_P(2));
 
 	if (state == NULL)
 	{
 		state = funnel_new_state(aggcontext);
-		state->window = funnel_window_usec(window);
-		if (has_mode)
-		{
-			state->modes = funnel_parse_modes(PG_GETARG_TEXT_PP(3));
-			funnel_remember_mode(state, aggcontext, PG_GETARG_TEXT_PP(3));
-		}
+		state->window = window;
+		state->modes = modes;
 	}
 	else
 	{
-		if (funnel_window_usec(window) != state->window)
+		if (window != state->window)
 			funnel_params_differ("window");
-		if (has_mode)
-		{
-			text	   *mode = PG_GETARG_TEXT_PP(3);
-
-			if (state->mode_text == NULL || (int) VARSIZE_ANY_EXHDR(mode) != state->mode_len ||
-				memcmp(VARDATA_ANY(mode), state->mode_text, state->mode_len) != 0)
-			{
-				if (funnel_parse_modes(mode) != state->modes)
-					funnel_params_differ("mode");
-				funnel_remember_mode(state, aggcontext, mode);
-			}
-		}
+		if (modes != state->modes)
+			funnel_params_differ("mode");
 	}
 	return state;
 }
@@ -439,7 +513,7 @@ static Datum
 funnel_transfn_args_common(FunctionCallInfo fcinfo, bool has_mode)
 {
 	MemoryContext aggcontext = journey_agg_context(fcinfo, "funnel_step");
-	FunnelState *state = funnel_trans_begin(fcinfo, aggcontext, has_mode);
+	FunnelState *state = funnel_trans_begin(fcinfo, aggcontext, has_mode ? 3 : -1);
 	int			first = has_mode ? 4 : 3;
 	int			nsteps = PG_NARGS() - first;
 	uint64		mask = 0;
@@ -461,7 +535,7 @@ funnel_transfn_args_common(FunctionCallInfo fcinfo, bool has_mode)
 			mask |= UINT64CONST(1) << i;
 	}
 	if (mask != 0 || (state->modes & FUNNEL_ORDER))
-		funnel_append(state, aggcontext, ts, mask);
+		state = funnel_append(state, ts, mask);
 	PG_RETURN_POINTER(state);
 }
 
@@ -486,7 +560,7 @@ funnel_transfn(PG_FUNCTION_ARGS)
 	MemoryContext aggcontext = journey_agg_context(fcinfo, "funnel_step");
 	bool		has_mode = PG_NARGS() == 5;
 	int			steps_arg = has_mode ? 4 : 3;
-	FunnelState *state = funnel_trans_begin(fcinfo, aggcontext, has_mode);
+	FunnelState *state = funnel_trans_begin(fcinfo, aggcontext, has_mode ? 3 : -1);
 	ArrayType  *steps;
 	int			nsteps;
 	bool	   *conds;
@@ -533,7 +607,229 @@ funnel_transfn(PG_FUNCTION_ARGS)
 		}
 	}
 	if (mask != 0 || (state->modes & FUNNEL_ORDER))
-		funnel_append(state, aggcontext, ts, mask);
+		state = funnel_append(state, ts, mask);
+	PG_RETURN_POINTER(state);
+}
+
+/* ---------------------------------------------------------------------
+ * The label form: funnel_step(ts, window, label, steps text[] [, mode])
+ *
+ * Step k matches the rows whose label equals steps[k] byte for byte (what
+ * label = steps[k] is under a deterministic collation), compared in C: no
+ * boolean expression per step per row.  The steps array is parsed once
+ * into a FunnelLabels (cached in fn_extra, rebuilt only when a row brings
+ * another array) whose fingerprint the state keeps, so that rows and
+ * partial states of one group with other steps are an error.
+ */
+
+#define FUNNEL_LABELS_LINEAR 8	/* up to this many distinct labels: a linear scan */
+
+struct FunnelLabels
+{
+	MemoryContext cxt;			/* holds everything below; reset on rebuild */
+	int32		nsteps;
+	int32		nlabels;		/* distinct labels */
+	uint64		hash;			/* fingerprint of the steps array */
+	Size		array_size;		/* the steps array (a copy), to recognize it */
+	char	   *array;
+	const char **label;			/* per distinct label: its bytes, */
+	int32	   *len;			/* its length, */
+	uint64	   *mask;			/* and the steps it names */
+	uint32		table_mask;		/* open addressing over the labels when */
+	int32	   *table;			/* there are many: index + 1, 0 = empty */
+};
+
+static inline uint32
+funnel_label_hash(const char *s, int len)
+{
+	return (uint32) hash_bytes((const unsigned char *) s, len);
+}
+
+/*
+ * Parse a steps array into fl (its context freshly reset): a copy of the
+ * array, and the labels pointing into it.
+ */
+static void
+funnel_labels_build(FunnelLabels *fl, ArrayType *input)
+{
+	MemoryContext old = MemoryContextSwitchTo(fl->cxt);
+	ArrayType  *steps;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems;
+	int			i,
+				j;
+
+	/* fl->array is set last: a steps array that fails here is never cached */
+	steps = (ArrayType *) palloc(VARSIZE(input));
+	memcpy(steps, input, VARSIZE(input));
+	if (ARR_ELEMTYPE(steps) != TEXTOID)
+		elog(ERROR, "funnel steps must be a text array");
+	if (ARR_NDIM(steps) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("funnel steps must be a one-dimensional array")));
+	deconstruct_array(steps, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &nelems);
+	if (nelems < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a funnel needs at least one step")));
+	if (nelems > FUNNEL_MAX_STEPS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a funnel has at most %d steps", FUNNEL_MAX_STEPS),
+				 errdetail("%d step labels were given.", nelems)));
+	fl->nsteps = nelems;
+	fl->nlabels = 0;
+	fl->label = palloc(nelems * sizeof(char *));
+	fl->len = palloc(nelems * sizeof(int32));
+	fl->mask = palloc(nelems * sizeof(uint64));
+	for (i = 0; i < nelems; i++)
+	{
+		text	   *t;
+		const char *s;
+		int			len;
+
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("funnel step labels must not be null"),
+					 errdetail("Step %d is null.", i + 1)));
+		t = DatumGetTextPP(elems[i]);
+		s = VARDATA_ANY(t);
+		len = VARSIZE_ANY_EXHDR(t);
+		for (j = 0; j < fl->nlabels; j++)
+			if (fl->len[j] == len && memcmp(fl->label[j], s, len) == 0)
+				break;
+		if (j == fl->nlabels)
+		{
+			fl->label[j] = s;
+			fl->len[j] = len;
+			fl->mask[j] = 0;
+			fl->nlabels++;
+		}
+		/* a label named by several steps: a row with it satisfies them all */
+		fl->mask[j] |= UINT64CONST(1) << i;
+	}
+	fl->table = NULL;
+	fl->table_mask = 0;
+	if (fl->nlabels > FUNNEL_LABELS_LINEAR)
+	{
+		uint32		size = 16;
+
+		while (size < 2 * (uint32) fl->nlabels)
+			size *= 2;
+		fl->table = palloc0(size * sizeof(int32));
+		fl->table_mask = size - 1;
+		for (j = 0; j < fl->nlabels; j++)
+		{
+			uint32		h = funnel_label_hash(fl->label[j], fl->len[j]) & fl->table_mask;
+
+			while (fl->table[h] != 0)
+				h = (h + 1) & fl->table_mask;
+			fl->table[h] = j + 1;
+		}
+	}
+	fl->hash = hash_bytes_extended((const unsigned char *) steps, (int) VARSIZE(steps), 0);
+	if (fl->hash == 0)
+		fl->hash = 1;			/* 0 marks the boolean form */
+	fl->array_size = VARSIZE(steps);
+	fl->array = (char *) steps;
+	MemoryContextSwitchTo(old);
+}
+
+/* The parsed form of this row's steps array: cached across rows. */
+static FunnelLabels *
+funnel_labels_get(FunctionCallInfo fcinfo, ArrayType *steps)
+{
+	FunnelCache *cache = funnel_cache(fcinfo);
+	FunnelLabels *fl = cache->labels;
+
+	if (likely(fl != NULL && fl->array != NULL && fl->array_size == VARSIZE(steps) &&
+			   memcmp(fl->array, steps, fl->array_size) == 0))
+		return fl;
+	if (fl == NULL)
+	{
+		fl = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(FunnelLabels));
+		fl->cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "funnel step labels",
+										ALLOCSET_SMALL_SIZES);
+		cache->labels = fl;
+	}
+	else
+	{
+		MemoryContextReset(fl->cxt);
+		fl->array = NULL;
+	}
+	funnel_labels_build(fl, steps);
+	return fl;
+}
+
+/* The steps a label names (0: none). */
+static inline uint64
+funnel_labels_match(const FunnelLabels *fl, const char *s, int len)
+{
+	int			j;
+
+	if (fl->table == NULL)
+	{
+		for (j = 0; j < fl->nlabels; j++)
+			if (fl->len[j] == len && memcmp(fl->label[j], s, len) == 0)
+				return fl->mask[j];
+		return 0;
+	}
+	else
+	{
+		uint32		h = funnel_label_hash(s, len) & fl->table_mask;
+
+		while (fl->table[h] != 0)
+		{
+			j = fl->table[h] - 1;
+			if (fl->len[j] == len && memcmp(fl->label[j], s, len) == 0)
+				return fl->mask[j];
+			h = (h + 1) & fl->table_mask;
+		}
+		return 0;
+	}
+}
+
+/*
+ * (state, ts, window, label, steps [, mode]).  A NULL or infinite ts or a
+ * NULL label ignores the row (as a NULL condition does); a label matching
+ * no step is a row matching no step.  A NULL window, mode, steps array or
+ * step label is an error.
+ */
+PG_FUNCTION_INFO_V1(funnel_transfn_labels);
+Datum
+funnel_transfn_labels(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = journey_agg_context(fcinfo, "funnel_step");
+	FunnelState *state = funnel_trans_begin(fcinfo, aggcontext, PG_NARGS() == 6 ? 5 : -1);
+	FunnelLabels *fl;
+	text	   *label;
+	uint64		mask;
+	int64		ts;
+
+	if (PG_ARGISNULL(4))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("funnel steps must not be null")));
+	fl = funnel_labels_get(fcinfo, PG_GETARG_ARRAYTYPE_P(4));
+	if (unlikely(state->steps_hash != fl->hash))
+	{
+		if (state->steps_hash != 0)
+			funnel_params_differ("steps");
+		state->steps_hash = fl->hash;
+		funnel_set_nsteps(state, fl->nsteps);
+	}
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(3))
+		PG_RETURN_POINTER(state);
+	ts = PG_GETARG_INT64(1);
+	if (TIMESTAMP_NOT_FINITE(ts))
+		PG_RETURN_POINTER(state);
+	label = PG_GETARG_TEXT_PP(3);
+	mask = funnel_labels_match(fl, VARDATA_ANY(label), VARSIZE_ANY_EXHDR(label));
+	if (mask != 0 || (state->modes & FUNNEL_ORDER))
+		state = funnel_append(state, ts, mask);
 	PG_RETURN_POINTER(state);
 }
 
@@ -557,7 +853,6 @@ funnel_combine(PG_FUNCTION_ARGS)
 		state = funnel_new_state(aggcontext);
 		state->window = other->window;
 		state->modes = other->modes;
-		state->nsteps = other->nsteps;
 	}
 	else
 	{
@@ -567,25 +862,32 @@ funnel_combine(PG_FUNCTION_ARGS)
 			funnel_params_differ("mode");
 		if (state->nsteps != other->nsteps && state->nsteps != 0 && other->nsteps != 0)
 			funnel_params_differ("step count");
-		if (state->nsteps == 0)
-			state->nsteps = other->nsteps;
+		if (state->steps_hash != other->steps_hash && state->steps_hash != 0 && other->steps_hash != 0)
+			funnel_params_differ("steps");
 	}
+	if (state->steps_hash == 0)
+		state->steps_hash = other->steps_hash;
+	if (state->nsteps == 0 && other->nsteps != 0)
+		funnel_set_nsteps(state, other->nsteps);
 	if (other->n > 0)
 	{
-		funnel_grow(state, aggcontext, state->n + other->n);
-		if (state->n > 0 && other->n > 0 &&
-			funnel_entry_cmp(&state->entries[state->n - 1], &other->entries[0]) > 0)
-			state->sorted = false;
-		memcpy(state->entries + state->n, other->entries, other->n * sizeof(FunnelEntry));
+		int			mb = funnel_mask_bytes(state->nsteps);
+
+		if ((int64) state->n + other->n > PG_INT32_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many funnel events in one group")));
+		state = funnel_grow(state, state->n + other->n);
+		memcpy(&state->ts[state->n], other->ts, other->n * sizeof(int64));
+		memcpy(funnel_masks(state) + (Size) state->n * mb, funnel_masks(other), (Size) other->n * mb);
 		state->n += other->n;
-		state->sorted = state->sorted && other->sorted;
 	}
 	PG_RETURN_POINTER(state);
 }
 
 /*
- * Serialized state: version, window, modes, nsteps, count, then
- * (ts int8, mask int8) per entry.
+ * Serialized state: version, window, steps fingerprint, modes, nsteps,
+ * count, then (ts int8, mask int8) per entry.
  */
 PG_FUNCTION_INFO_V1(funnel_serialize);
 Datum
@@ -597,18 +899,19 @@ funnel_serialize(PG_FUNCTION_ARGS)
 
 	journey_agg_context(fcinfo, "funnel_serialize");
 	pq_begintypsend(&buf);
-	enlargeStringInfo(&buf, 1 + 8 + 4 + 4 + 4 + 16 * state->n);
+	enlargeStringInfo(&buf, 1 + 8 + 8 + 4 + 4 + 4 + 16 * state->n);
 	pq_sendbyte(&buf, FUNNEL_SERIAL_VERSION);
 	pq_sendint64(&buf, state->window);
+	pq_sendint64(&buf, (int64) state->steps_hash);
 	pq_sendint32(&buf, state->modes);
 	pq_sendint32(&buf, state->nsteps);
 	pq_sendint32(&buf, state->n);
 	for (i = 0; i < state->n; i++)
 	{
-		pq_sendint64(&buf, state->entries[i].ts);
-		pq_sendint64(&buf, (int64) state->entries[i].mask);
+		pq_sendint64(&buf, state->ts[i]);
+		pq_sendint64(&buf, (int64) funnel_mask_get(state, i));
 	}
-	Assert(buf.len == VARHDRSZ + 1 + 8 + 4 + 4 + 4 + 16 * state->n);
+	Assert(buf.len == VARHDRSZ + 1 + 8 + 8 + 4 + 4 + 4 + 16 * state->n);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -626,6 +929,7 @@ funnel_deserialize(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 	FunnelState *state;
 	int			version;
+	int32		nsteps;
 	int32		n;
 	int			i;
 
@@ -635,22 +939,24 @@ funnel_deserialize(PG_FUNCTION_ARGS)
 		journey_invalid_value(JOURNEY_FROM_STATE, what, "Unsupported state version %d.", version);
 	state = funnel_new_state(aggcontext);
 	state->window = journey_recv_int64(&buf, what);
+	state->steps_hash = (uint64) journey_recv_int64(&buf, what);
 	state->modes = journey_recv_int32(&buf, what);
-	state->nsteps = journey_recv_int32(&buf, what);
+	nsteps = journey_recv_int32(&buf, what);
 	n = journey_recv_int32(&buf, what);
 	if (state->window <= 0)
 		journey_invalid_value(JOURNEY_FROM_STATE, what, "The window is not positive.");
 	if (!FUNNEL_MODES_VALID(state->modes))
 		journey_invalid_value(JOURNEY_FROM_STATE, what, "The mode flags are invalid.");
-	if (state->nsteps < 0 || state->nsteps > FUNNEL_MAX_STEPS)
+	if (nsteps < 0 || nsteps > FUNNEL_MAX_STEPS)
 		journey_invalid_value(JOURNEY_FROM_STATE, what, "The step count is out of range.");
 	if (n < 0 || (int64) n * 16 != buf.len - buf.cursor)
 		journey_invalid_value(JOURNEY_FROM_STATE, what, "The entry count does not match the state's length.");
-	if (n > 0 && state->nsteps == 0)
+	if (n > 0 && nsteps == 0)
 		journey_invalid_value(JOURNEY_FROM_STATE, what, "Entries without a step count.");
-	state->sorted = true;
+	if (nsteps > 0)
+		funnel_set_nsteps(state, nsteps);
 	if (n > 0)
-		funnel_grow(state, aggcontext, n);
+		state = funnel_grow(state, n);
 	for (i = 0; i < n; i++)
 	{
 		int64		ts = journey_recv_int64(&buf, what);
@@ -662,10 +968,8 @@ funnel_deserialize(PG_FUNCTION_ARGS)
 			journey_invalid_value(JOURNEY_FROM_STATE, what, "An entry names a step beyond the step count.");
 		if (mask == 0 && !(state->modes & FUNNEL_ORDER))
 			journey_invalid_value(JOURNEY_FROM_STATE, what, "An entry matches no step outside strict_order.");
-		state->entries[i].ts = ts;
-		state->entries[i].mask = mask;
-		if (i > 0 && funnel_entry_cmp(&state->entries[i - 1], &state->entries[i]) > 0)
-			state->sorted = false;
+		state->ts[i] = ts;
+		funnel_mask_set(state, i, mask);
 	}
 	state->n = n;
 	journey_recv_done(&buf, what);
@@ -680,11 +984,29 @@ funnel_deserialize(PG_FUNCTION_ARGS)
 static int
 funnel_state_search(FunnelState *state, int64 *at)
 {
+	FunnelEntry local[64];
+	FunnelEntry *e;
+	int			level;
+	int			i;
+
 	if (state->nsteps == 0)
 		return 0;
-	funnel_sort(state);
-	return funnel_search(state->entries, state->n, state->window, state->modes,
-						 state->nsteps, at);
+	/* the search's entries: a copy, sorted unless the rows came in order */
+	e = state->n <= (int) lengthof(local) ? local : palloc(state->n * sizeof(FunnelEntry));
+	for (i = 0; i < state->n; i++)
+	{
+		e[i].ts = state->ts[i];
+		e[i].mask = funnel_mask_get(state, i);
+	}
+	for (i = 1; i < state->n; i++)
+		if (funnel_entry_cmp(&e[i - 1], &e[i]) > 0)
+			break;
+	if (i < state->n)
+		funnel_sort_entries(e, state->n);
+	level = funnel_search(e, state->n, state->window, state->modes, state->nsteps, at);
+	if (e != local)
+		pfree(e);
+	return level;
 }
 
 /* funnel_step's final function: the level reached, 0 without step 1. */

@@ -757,7 +757,10 @@ funnel_search(const FunnelEntry *entries, int n, int64 window_us, int modes,
 
 	Assert(nsteps >= 1 && nsteps <= FUNNEL_MAX_STEPS);
 	Assert(window_us > 0 && FUNNEL_MODES_VALID(modes));
-	memset(&w, 0, sizeof(w));
+	/* not memset: the per-level arrays (2 kB) are set up to nsteps by the walk */
+	w.owner = NULL;
+	w.visited = NULL;
+	w.scratch = 0;
 	w.e = entries;
 	w.N = n;
 	w.n = nsteps;

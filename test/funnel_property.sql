@@ -4,7 +4,7 @@
 -- every partial chain with the rows it used), on thousands of random
 -- small event sets, under every valid combination of options.
 BEGIN;
-SELECT plan(20);
+SELECT plan(25);
 
 CREATE TYPE pg_temp.ref_entry AS (t bigint, step int, uid bigint);
 CREATE FUNCTION pg_temp.ref_funnel(ts bigint[], masks bigint[], win bigint, nsteps int, modes text)
@@ -174,6 +174,55 @@ SELECT is((SELECT count(*) FROM ours o JOIN LATERAL (
              WHERE s.g = o.g) rev ON true
            WHERE rev.level IS DISTINCT FROM o.level AND o.g % 5 = 0),
           0::bigint, 'reversed input order gives the same levels');
+
+-- the label form, funnel_step/funnel_path(ts, window, label, steps text[]
+-- [, mode]), is the boolean form with step k = (label = steps[k]): the
+-- same event sets with a label per row (NULLs among them), step labels
+-- drawn with repeats (a row may match several steps), every option
+-- combination, both time types
+CREATE TEMP TABLE lsteps AS
+SELECT g, (SELECT array_agg((ARRAY['a', 'b', 'c', 'd'])[1 + floor(random() * 4)::int])
+           FROM generate_series(1, nsteps + (g * 0))) AS steps
+FROM sets;
+CREATE TEMP TABLE lrows AS
+SELECT g, ts, CASE WHEN random() < 0.05 THEN NULL ELSE (ARRAY['a', 'b', 'c', 'd', 'e'])[1 + floor(random() * 5)::int] END AS label
+FROM rows;
+CREATE TEMP TABLE lcmp AS
+SELECT s.g, m.mode,
+       funnel_step(r.ts, s.win, r.label, l.steps, m.mode) AS level,
+       funnel_path(r.ts, s.win, r.label, l.steps, m.mode)::text AS path,
+       funnel_step(r.ts::timestamp, s.win, r.label, l.steps, m.mode) AS level_ts,
+       funnel_path(r.ts::timestamp, s.win, r.label, l.steps, m.mode)::text AS path_ts,
+       funnel_step(r.ts, s.win, m.mode, VARIADIC (ARRAY[r.label = l.steps[1], r.label = l.steps[2], r.label = l.steps[3],
+                                                   r.label = l.steps[4]])[1:s.nsteps]) AS bool_level,
+       funnel_path(r.ts, s.win, m.mode, VARIADIC (ARRAY[r.label = l.steps[1], r.label = l.steps[2], r.label = l.steps[3],
+                                                   r.label = l.steps[4]])[1:s.nsteps])::text AS bool_path
+FROM sets s JOIN lsteps l USING (g) CROSS JOIN modes m LEFT JOIN lrows r ON r.g = s.g
+GROUP BY s.g, m.mode;
+SELECT is((SELECT count(*) FROM lcmp WHERE level IS DISTINCT FROM bool_level OR level_ts IS DISTINCT FROM bool_level),
+          0::bigint, 'label form funnel_step equals the boolean form with label = steps[k], every option combination');
+SELECT is((SELECT count(*) FROM lcmp WHERE path IS DISTINCT FROM bool_path OR path_ts IS DISTINCT FROM bool_path),
+          0::bigint, 'label form funnel_path equals the boolean form, both time types');
+SELECT cmp_ok((SELECT count(DISTINCT level) FROM lcmp WHERE level > 0 AND mode = ''), '>=', 4::bigint,
+              'label funnels reach every level');
+SELECT is((SELECT count(*) FROM lcmp c JOIN (
+             SELECT s.g, funnel_step(r.ts, s.win, r.label, l.steps) AS level,
+                    funnel_path(r.ts::timestamp, s.win, r.label, l.steps)::text AS path
+             FROM sets s JOIN lsteps l USING (g) LEFT JOIN lrows r ON r.g = s.g GROUP BY s.g) d USING (g)
+           WHERE c.mode = '' AND (d.level IS DISTINCT FROM c.level OR d.path IS DISTINCT FROM c.path)),
+          0::bigint, 'the label form without a mode is the default mode');
+-- many distinct step labels (looked up by hash, not scanned): 12 steps
+CREATE TEMP TABLE lwide AS
+SELECT g % 200 AS g, timestamptz '2026-03-01 00:00+00' + floor(random() * 30) * interval '1 hour' AS ts,
+       'l' || floor(random() * 14)::int AS label
+FROM generate_series(1, 6000) g;
+SELECT is((SELECT count(*) FROM (
+             SELECT g, m.mode,
+                    funnel_step(ts, '10 hours', label, ARRAY['l3', 'l1', 'l4', 'l1', 'l5', 'l9', 'l2', 'l6', 'l5', 'l3', 'l10', 'l0'], m.mode) AS a,
+                    funnel_step(ts, '10 hours', m.mode, VARIADIC ARRAY[label = 'l3', label = 'l1', label = 'l4', label = 'l1', label = 'l5',
+                                label = 'l9', label = 'l2', label = 'l6', label = 'l5', label = 'l3', label = 'l10', label = 'l0']) AS b
+             FROM lwide CROSS JOIN modes m GROUP BY g, m.mode) x WHERE a IS DISTINCT FROM b),
+          0::bigint, 'label form with 12 steps of 10 distinct labels equals the boolean form');
 
 -- the reported path starts at the earliest step-1 event that begins some
 -- chain reaching the level (brute force over all chains; default mode and
