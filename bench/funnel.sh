@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: funnel_step (ClickHouse windowFunnel) per customer, 4 steps,
-# 7-day window, against the GROUP BY floor and the best plain-SQL query
-# with the same default-mode levels; then funnel_path + funnel over the
+# 7-day window, in the boolean form (kind = 0, ...) and the label form
+# (label, ARRAY['signup', ...]), against the GROUP BY floor and the best
+# plain-SQL query with the same default-mode levels; then funnel_path + funnel over the
 # same data, a 50-step funnel, and one customer with many step-1 events
 # (the path search's cost).
 #
@@ -28,18 +29,21 @@ journey_log "generating $((customers * 10)) events over $customers customers"
 psql -X -q <<SQL
 SELECT setseed(0.5);
 -- 10 events per customer over 30 days, in random order; kind 0..3 are the
--- funnel steps (signup, activate, report, purchase), 4 is other activity
+-- funnel steps (signup, activate, report, purchase), 4 is other activity;
+-- label is the same as text (for the label form of funnel_step)
 CREATE TABLE events AS
-SELECT c AS customer_id,
-       timestamptz '2026-01-01' + (random() * 30 * 86400)::int * interval '1 second' AS ts,
-       (CASE WHEN r < 0.15 THEN 0 WHEN r < 0.35 THEN 1 WHEN r < 0.5 THEN 2 WHEN r < 0.6 THEN 3 ELSE 4 END)::smallint AS kind
-FROM (SELECT c, random() AS r FROM generate_series(1, $customers) c, generate_series(1, 10) e) g
+SELECT customer_id, ts, kind, (ARRAY['signup', 'activate', 'report', 'purchase', 'other'])[kind + 1] AS label
+FROM (SELECT c AS customer_id,
+             timestamptz '2026-01-01' + (random() * 30 * 86400)::int * interval '1 second' AS ts,
+             (CASE WHEN r < 0.15 THEN 0 WHEN r < 0.35 THEN 1 WHEN r < 0.5 THEN 2 WHEN r < 0.6 THEN 3 ELSE 4 END)::smallint AS kind
+      FROM (SELECT c, random() AS r FROM generate_series(1, $customers) c, generate_series(1, 10) e) g) k
 ORDER BY random();
 VACUUM ANALYZE events;
 SQL
 
 floor_q="SELECT customer_id, count(*), max(ts) FROM events GROUP BY customer_id"
 ours_q="SELECT customer_id, funnel_step(ts, '7 days', kind = 0, kind = 1, kind = 2, kind = 3) FROM events GROUP BY customer_id"
+label_q="SELECT customer_id, funnel_step(ts, '7 days', label, ARRAY['signup', 'activate', 'report', 'purchase']) FROM events GROUP BY customer_id"
 # Default mode, one event per row: level k is reached iff some step-1 event
 # starts a chain whose steps take, each, the earliest matching event at or
 # after the previous step and at most 7 days after step 1.
@@ -63,12 +67,16 @@ steps50=$(seq 0 49 | awk '{printf "%skind = %d", (NR > 1 ? ", " : ""), $1 % 5}')
 ours50_q="SELECT customer_id, funnel_step(ts, '7 days', $steps50) FROM events GROUP BY customer_id"
 
 differing=$(psql -X -At -c "SELECT count(*) FROM (($ours_q) EXCEPT ($plain_q)) d")
+label_differing=$(psql -X -At -c "SELECT count(*) FROM (($ours_q) EXCEPT ($label_q)) d")
 histogram=$(psql -X -At -c "SELECT string_agg(l || ': ' || n, ', ' ORDER BY l) FROM (SELECT l, count(*) n FROM ($ours_q) x(c, l) GROUP BY l) h")
 journey_log "customers whose level differs from the plain SQL: $differing; levels: $histogram"
 [ "$differing" = 0 ] || { journey_log "MISMATCH"; exit 1; }
+journey_log "customers whose level differs between the boolean and the label form: $label_differing"
+[ "$label_differing" = 0 ] || { journey_log "MISMATCH"; exit 1; }
 
 floor_ms=$(best_ms "$floor_q")
 ours_ms=$(best_ms "$ours_q")
+label_ms=$(best_ms "$label_q")
 plain_ms=$(best_ms "$plain_q")
 path_ms=$(best_ms "$path_q")
 ours50_ms=$(best_ms "$ours50_q")
@@ -77,6 +85,7 @@ ratio() { awk "BEGIN {printf \"%.2f\", $1 / $2}"; }
 printf '\n%-66s %10s %8s\n' "4-step funnel, 7 days, $((customers * 10)) events / $customers customers" "ms" "ratio"
 printf '%-66s %10.0f %8s\n' "floor: GROUP BY customer_id, count(*), max(ts)" "$floor_ms" "1.00"
 printf '%-66s %10.0f %8s\n' "journey: funnel_step(ts, '7 days', kind = 0, ..., kind = 3)" "$ours_ms" "$(ratio "$ours_ms" "$floor_ms")"
+printf '%-66s %10.0f %8s\n' "journey: funnel_step(ts, '7 days', label, ARRAY['signup', ...])" "$label_ms" "$(ratio "$label_ms" "$floor_ms")"
 printf '%-66s %10.0f %8s\n' "plain SQL: greedy earliest-step self-joins (same levels)" "$plain_ms" "$(ratio "$plain_ms" "$floor_ms")"
 printf '%-66s %10.0f %8s\n' "journey: funnel(funnel_path(...)) per customer, rolled up" "$path_ms" "$(ratio "$path_ms" "$floor_ms")"
 printf '%-66s %10.0f %8s\n' "journey: funnel_step with 50 steps" "$ours50_ms" "$(ratio "$ours50_ms" "$floor_ms")"
