@@ -28,12 +28,12 @@
 #define FUNNEL_SERIAL_VERSION 2	/* 2: steps_hash (states are never stored) */
 
 /*
- * The state is one chunk: a 32-byte header, the timestamps, then the step
- * masks in as few bytes as the step count needs (1 byte up to 8 steps).
- * It grows by reallocation (a transition may return a new pointer) to the
- * next power-of-two size, so it fills AllocSet's chunks: 10 events of a
- * funnel of up to 8 steps fit in the first 128 bytes, and a row costs one
- * cache miss on its group's state.
+ * The state is one chunk: a 32-byte header, the step masks in as few bytes
+ * as the step count needs (1 byte up to 8 steps), then the timestamps
+ * (8-aligned).  It grows by reallocation (a transition may return a new
+ * pointer) to the next power-of-two size, so it fills AllocSet's chunks:
+ * 10 events of a funnel of up to 8 steps fit in the first 128 bytes, and a
+ * row touches its group's state in one or two cache lines.
  */
 typedef struct FunnelState
 {
@@ -43,14 +43,14 @@ typedef struct FunnelState
 	int32		nsteps;			/* 0 until a row with steps arrives */
 	int32		n;				/* entries kept */
 	int32		cap;			/* room for entries (0 while nsteps is 0) */
-	int64		ts[FLEXIBLE_ARRAY_MEMBER];	/* ts[cap], then the masks */
+	uint64		data[FLEXIBLE_ARRAY_MEMBER];	/* masks[cap], then ts[cap] */
 } FunnelState;
 
-#define FUNNEL_HEADER_SIZE offsetof(FunnelState, ts)
+#define FUNNEL_HEADER_SIZE offsetof(FunnelState, data)
 #define FUNNEL_FIRST_SIZE 128	/* a new state, before it grows */
 
 StaticAssertDecl(sizeof(FunnelEntry) == 16, "an entry of the search must cost 16 bytes");
-StaticAssertDecl(offsetof(FunnelState, ts) == 32, "the state header must stay small");
+StaticAssertDecl(offsetof(FunnelState, data) == 32, "the state header must stay small");
 
 /*
  * The per-query cache of a transition (fn_extra): the last mode text seen
@@ -256,7 +256,31 @@ funnel_mask_bytes(int nsteps)
 static inline uint8 *
 funnel_masks(FunnelState *state)
 {
-	return (uint8 *) &state->ts[state->cap];
+	return (uint8 *) state->data;
+}
+
+/* Where the timestamps start in a state with room for cap entries. */
+static inline Size
+funnel_ts_offset(int nsteps, int64 cap)
+{
+	return TYPEALIGN(sizeof(int64), (Size) cap * funnel_mask_bytes(nsteps));
+}
+
+static inline int64 *
+funnel_ts(FunnelState *state)
+{
+	return (int64 *) ((char *) state->data + funnel_ts_offset(state->nsteps, state->cap));
+}
+
+/* The most entries a state of `size` bytes holds. */
+static int64
+funnel_cap_for(Size size, int nsteps)
+{
+	int64		cap = (int64) ((size - FUNNEL_HEADER_SIZE) / (sizeof(int64) + funnel_mask_bytes(nsteps)));
+
+	while (cap > 0 && FUNNEL_HEADER_SIZE + funnel_ts_offset(nsteps, cap) + sizeof(int64) * (Size) cap > size)
+		cap--;
+	return cap;
 }
 
 static inline uint64
@@ -308,8 +332,7 @@ funnel_set_nsteps(FunnelState *state, int nsteps)
 {
 	Assert(state->nsteps == 0 && state->n == 0);
 	state->nsteps = nsteps;
-	state->cap = (int32) ((FUNNEL_FIRST_SIZE - FUNNEL_HEADER_SIZE) /
-						  (sizeof(int64) + funnel_mask_bytes(nsteps)));
+	state->cap = (int32) funnel_cap_for(FUNNEL_FIRST_SIZE, nsteps);
 }
 
 /*
@@ -323,24 +346,25 @@ funnel_grow(FunnelState *state, int32 need)
 	Size		per = sizeof(int64) + funnel_mask_bytes(state->nsteps);
 	Size		size = FUNNEL_FIRST_SIZE;
 	int64		newcap;
-	int32		oldcap = state->cap;
+	Size		old_ts;
 
 	Assert(state->nsteps > 0);
 	if (need <= state->cap)
 		return state;
-	while (FUNNEL_HEADER_SIZE + per * (Size) need > size && size < MaxAllocSize)
+	while (FUNNEL_HEADER_SIZE + per * (Size) need + sizeof(int64) > size && size < MaxAllocSize)
 		size *= 2;
 	size = Min(size, MaxAllocSize);
-	newcap = (int64) ((size - FUNNEL_HEADER_SIZE) / per);
+	newcap = funnel_cap_for(size, state->nsteps);
 	if (newcap < need)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many funnel events in one group"),
 				 errdetail("One group can keep at most %d events matching a step.", (int) newcap)));
-	state = repalloc(state, FUNNEL_HEADER_SIZE + per * (Size) newcap);
+	old_ts = funnel_ts_offset(state->nsteps, state->cap);
+	state = repalloc(state, size);
 	state->cap = (int32) newcap;
-	memmove(funnel_masks(state), &state->ts[oldcap],
-			(Size) state->n * funnel_mask_bytes(state->nsteps));
+	/* the masks stay; the timestamps move behind the larger mask array */
+	memmove(funnel_ts(state), (char *) state->data + old_ts, (Size) state->n * sizeof(int64));
 	return state;
 }
 
@@ -362,12 +386,12 @@ static inline FunnelState *
 funnel_append(FunnelState *state, int64 ts, uint64 mask)
 {
 	/* a row matching no step right after another at the same time adds nothing */
-	if (mask == 0 && state->n > 0 && state->ts[state->n - 1] == ts &&
+	if (mask == 0 && state->n > 0 && funnel_ts(state)[state->n - 1] == ts &&
 		funnel_mask_get(state, state->n - 1) == 0)
 		return state;
 	if (unlikely(state->n == state->cap))
 		state = funnel_grow(state, state->n + 1);
-	state->ts[state->n] = ts;
+	funnel_ts(state)[state->n] = ts;
 	funnel_mask_set(state, state->n, mask);
 	state->n++;
 	return state;
@@ -878,7 +902,7 @@ funnel_combine(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("too many funnel events in one group")));
 		state = funnel_grow(state, state->n + other->n);
-		memcpy(&state->ts[state->n], other->ts, other->n * sizeof(int64));
+		memcpy(&funnel_ts(state)[state->n], funnel_ts(other), other->n * sizeof(int64));
 		memcpy(funnel_masks(state) + (Size) state->n * mb, funnel_masks(other), (Size) other->n * mb);
 		state->n += other->n;
 	}
@@ -908,7 +932,7 @@ funnel_serialize(PG_FUNCTION_ARGS)
 	pq_sendint32(&buf, state->n);
 	for (i = 0; i < state->n; i++)
 	{
-		pq_sendint64(&buf, state->ts[i]);
+		pq_sendint64(&buf, funnel_ts(state)[i]);
 		pq_sendint64(&buf, (int64) funnel_mask_get(state, i));
 	}
 	Assert(buf.len == VARHDRSZ + 1 + 8 + 8 + 4 + 4 + 4 + 16 * state->n);
@@ -968,7 +992,7 @@ funnel_deserialize(PG_FUNCTION_ARGS)
 			journey_invalid_value(JOURNEY_FROM_STATE, what, "An entry names a step beyond the step count.");
 		if (mask == 0 && !(state->modes & FUNNEL_ORDER))
 			journey_invalid_value(JOURNEY_FROM_STATE, what, "An entry matches no step outside strict_order.");
-		state->ts[i] = ts;
+		funnel_ts(state)[i] = ts;
 		funnel_mask_set(state, i, mask);
 	}
 	state->n = n;
@@ -980,6 +1004,30 @@ funnel_deserialize(PG_FUNCTION_ARGS)
  * Final functions
  */
 
+/*
+ * The state's entries as the search takes them, into e[0..n), sorted
+ * unless the rows came in order.  (Not inlined: the caller's stack buffer
+ * is then seen as written.)
+ */
+static pg_noinline void
+funnel_state_entries(FunnelState *state, FunnelEntry *e)
+{
+	const int64 *ts = funnel_ts(state);
+	int			n = state->n;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		e[i].ts = ts[i];
+		e[i].mask = funnel_mask_get(state, i);
+	}
+	for (i = 1; i < n; i++)
+		if (funnel_entry_cmp(&e[i - 1], &e[i]) > 0)
+			break;
+	if (i < n)
+		funnel_sort_entries(e, n);
+}
+
 /* The search over a state's entries; at: NULL or nsteps slots. */
 static int
 funnel_state_search(FunnelState *state, int64 *at)
@@ -987,22 +1035,11 @@ funnel_state_search(FunnelState *state, int64 *at)
 	FunnelEntry local[64];
 	FunnelEntry *e;
 	int			level;
-	int			i;
 
-	if (state->nsteps == 0)
+	if (state->nsteps == 0 || state->n == 0)
 		return 0;
-	/* the search's entries: a copy, sorted unless the rows came in order */
 	e = state->n <= (int) lengthof(local) ? local : palloc(state->n * sizeof(FunnelEntry));
-	for (i = 0; i < state->n; i++)
-	{
-		e[i].ts = state->ts[i];
-		e[i].mask = funnel_mask_get(state, i);
-	}
-	for (i = 1; i < state->n; i++)
-		if (funnel_entry_cmp(&e[i - 1], &e[i]) > 0)
-			break;
-	if (i < state->n)
-		funnel_sort_entries(e, state->n);
+	funnel_state_entries(state, e);
 	level = funnel_search(e, state->n, state->window, state->modes, state->nsteps, at);
 	if (e != local)
 		pfree(e);
