@@ -112,6 +112,20 @@ SELECT p::regprocedure FROM (VALUES
   ('time_to_first_value(journey,text,text)'), ('time_to_first_value(journey,timestamptz,text)'),
   ('retention(journey,text[])'), ('retention(boolean[])')) v(p);
 
+-- parsed labels are kept per call site: a prepared statement's parameters
+-- and a label array that changes from row to row are read afresh
+SET plan_cache_mode = force_generic_plan;
+PREPARE ta_funnel(text[], text) AS
+SELECT customer_id, funnel_step(j, '7 days', $1, $2) AS level FROM ta_journeys ORDER BY customer_id;
+EXECUTE ta_funnel(ARRAY['signup', 'activate', 'purchase'], '');
+EXECUTE ta_funnel(ARRAY['purchase', 'purchase'], 'strict_once');
+DEALLOCATE ta_funnel;
+RESET plan_cache_mode;
+SELECT customer_id, s.steps, funnel_step(j, '7 days', s.steps) AS level,
+       lifecycle_stage(j, s.steps, s.steps, '2026-03-06', '7 days', '30 days') AS stage
+FROM ta_journeys, (VALUES (ARRAY['signup', 'activate']), (ARRAY['purchase']), (ARRAY['use', 'purchase'])) s(steps)
+WHERE customer_id IN (1, 4) ORDER BY customer_id, s.steps;
+
 -- NULLs: a NULL journey is a customer without events
 SELECT funnel_step(NULL::journey, '7 days', ARRAY['signup']) AS level,
        funnel_path(NULL::journey, '7 days', ARRAY['signup', 'activate']) AS path,

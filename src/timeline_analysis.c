@@ -50,6 +50,7 @@ typedef struct LabelList
 	int			n;
 	const char **data;			/* element bytes (into copy); NULL for NULL */
 	int		   *len;
+	bool		stable;			/* a constant argument: never compared again */
 } LabelList;
 
 typedef struct AnalysisCache
@@ -101,6 +102,8 @@ analysis_labels(FunctionCallInfo fcinfo, AnalysisCache *c, int slot, int argno, 
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not be null", what)));
+	if (l->copy != NULL && l->stable)
+		return l;
 	raw = PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
 	if (l->copy != NULL && VARSIZE(l->copy) == VARSIZE(raw) &&
 		memcmp(l->copy, raw, VARSIZE(raw)) == 0)
@@ -134,6 +137,8 @@ analysis_labels(FunctionCallInfo fcinfo, AnalysisCache *c, int slot, int argno, 
 		l->len[i] = nulls[i] ? 0 : (int) VARSIZE_ANY_EXHDR(DatumGetPointer(elems[i]));
 	}
 	l->n = n;
+	/* a Const or external Param keeps its value for the FmgrInfo's life */
+	l->stable = get_fn_expr_arg_stable(fcinfo->flinfo, argno);
 	pfree(elems);
 	pfree(nulls);
 	return l;
