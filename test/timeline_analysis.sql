@@ -10,7 +10,7 @@
 -- (or that has none) has a NULL journey, which the functions take as a
 -- customer without events: the aggregates' answer for such a customer.
 BEGIN;
-SELECT plan(17);
+SELECT plan(18);
 
 SET LOCAL timezone = 'UTC';
 
@@ -126,6 +126,17 @@ SELECT is((SELECT count(*) FROM (
           0::bigint, 'clv_inputs(journey, ...) equals the aggregate, amounts exact');
 SELECT cmp_ok((SELECT count(*) FROM journeys WHERE (clv_inputs(j, 'd', '2026-03-01 04:00+00', '1 hour')).frequency > 0),
               '>', 100::bigint, 'many sets have repeat purchases');
+
+-- journey_agg(ts, label), without amounts, gives the same answers
+SELECT is((SELECT count(*) FROM sets s JOIN journeys j USING (g)
+           CROSS JOIN LATERAL (SELECT journey_agg(r.ts, r.label) AS j2 FROM rows r WHERE r.g = s.g) x
+           WHERE funnel_step(j.j, s.win, s.steps, 'strict_order') IS DISTINCT FROM funnel_step(x.j2, s.win, s.steps, 'strict_order')
+              OR lifecycle_status(j.j, ARRAY['a'], ARRAY['b'], '2026-03-01 03:00+00', '1 hour', '3 hours')::text
+                 IS DISTINCT FROM lifecycle_status(x.j2, ARRAY['a'], ARRAY['b'], '2026-03-01 03:00+00', '1 hour', '3 hours')::text
+              OR time_to_first_value(j.j, 'a', 'b') IS DISTINCT FROM time_to_first_value(x.j2, 'a', 'b')
+              OR retention(j.j, 'a', 'b') IS DISTINCT FROM retention(x.j2, 'a', 'b')
+              OR active_periods(j.j, ARRAY['c'], '2026-03-01', '1 hour', 6) IS DISTINCT FROM active_periods(x.j2, ARRAY['c'], '2026-03-01', '1 hour', 6)),
+          0::bigint, 'journeys without amounts give the same answers');
 
 SELECT * FROM finish();
 ROLLBACK;
