@@ -86,9 +86,9 @@ SELECT count(*) FROM journey_events(NULL);
 SELECT '{}'::journey, num_events('{}'::journey), first_at('{}'::journey), last_at('{}'::journey),
        journey_labels('{}'), num_events('{}', 'a');
 SELECT count(*) FROM journey_events('{}');
--- amounts must be finite numbers
+-- amounts must be finite numbers (an infinite numeric, PostgreSQL 14 and
+-- later, is refused the same way: test/timeline.sql)
 SELECT journey_agg(now(), 'a', 'NaN');
-SELECT journey_agg(now(), 'a', 'Infinity');
 
 -- merge: the union of the events; daily parts rolled up equal the history
 -- built at once

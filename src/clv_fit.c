@@ -114,9 +114,7 @@ clv_model_fetch(Datum datum)
 		return m2;
 	}
 	if (m->version != CLV_MODEL_VERSION || VARSIZE(m) != sizeof(ClvModel))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("unsupported format version %d for type %s", m->version, "clv_model")));
+		journey_unsupported_version(JOURNEY_FROM_STATE, m->version, "clv_model");
 	return m;
 }
 
@@ -633,9 +631,7 @@ clv_binary_error(const char *type, const char *detail)
 static void
 clv_unsupported_version(int version, const char *type)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("unsupported format version %d for type %s", version, type)));
+	journey_unsupported_version(JOURNEY_FROM_BINARY, version, type);
 }
 
 PG_FUNCTION_INFO_V1(clv_data_recv);

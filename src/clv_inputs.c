@@ -17,6 +17,7 @@
  * timestamp and exact amount; the final function sorts them once.
  */
 #include "journey.h"
+#include "analysis.h"
 #include "decimal.h"
 
 #include "access/htup_details.h"
@@ -86,6 +87,33 @@ clv_inputs_mismatch(void)
 }
 
 /*
+ * observation_end and period from arguments argno and argno+1: NULL or an
+ * infinite observation_end is an error, and so is a period that is not
+ * positive (read only when period is not NULL).  Shared with journeys.
+ */
+void
+clv_inputs_read_params(FunctionCallInfo fcinfo, int argno, TimestampTz *obs_end, int64 *period)
+{
+	if (PG_ARGISNULL(argno) || PG_ARGISNULL(argno + 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("observation_end and period of clv_inputs must not be NULL")));
+	*obs_end = PG_GETARG_TIMESTAMPTZ(argno);
+	if (TIMESTAMP_NOT_FINITE(*obs_end))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("observation_end must be finite")));
+	if (period == NULL)
+		return;
+	*period = journey_interval_to_usec(PG_GETARG_INTERVAL_P(argno + 1), "period");
+	if (*period <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("period must be positive"),
+				 errhint("Use e.g. '1 day' or '7 days'.")));
+}
+
+/*
  * Transition: one transaction.  A NULL observation_end or period is an
  * error; a NULL ts or amount, or a ts after observation_end, skips the row.
  */
@@ -100,25 +128,9 @@ clv_inputs_add(PG_FUNCTION_ARGS)
 	TimestampTz ts;
 	JDecimal	amount;
 
-	if (PG_ARGISNULL(3) || PG_ARGISNULL(4))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("observation_end and period of clv_inputs must not be NULL")));
-	obs_end = PG_GETARG_TIMESTAMPTZ(3);
-	if (TIMESTAMP_NOT_FINITE(obs_end))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("observation_end must be finite")));
+	clv_inputs_read_params(fcinfo, 3, &obs_end, s == NULL ? &period : NULL);
 	if (s == NULL)
-	{
-		period = journey_interval_to_usec(PG_GETARG_INTERVAL_P(4), "period");
-		if (period <= 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("period must be positive"),
-					 errhint("Use e.g. '1 day' or '7 days'.")));
 		s = clv_inputs_new(cxt, obs_end, period);
-	}
 	else if (s->obs_end != obs_end ||
 			 s->period != journey_interval_to_usec(PG_GETARG_INTERVAL_P(4), "period"))
 		clv_inputs_mismatch();
@@ -242,6 +254,82 @@ clv_txn_cmp(const void *pa, const void *pb)
 	return a < b ? -1 : a > b;
 }
 
+/* ---------------------------------------------------------------------
+ * The computation over a customer's purchases in time order, shared by
+ * the aggregate's final function and clv_inputs(journey, ...).
+ */
+void
+clv_accum_init(ClvAccum *acc, TimestampTz obs_end, int64 period)
+{
+	acc->obs_end = obs_end;
+	acc->period = period;
+	acc->first = 0;
+	acc->last_k = -1;
+	acc->periods = 0;
+	jdec_zero(&acc->total);
+	jdec_zero(&acc->first_period);
+}
+
+/* One purchase, at or after the previous one and at or before obs_end. */
+void
+clv_accum_add(ClvAccum *acc, int64 ts, const JDecimal *amount)
+{
+	int64		span,
+				k;
+
+	if (acc->periods == 0)
+		acc->first = ts;
+	if (pg_sub_s64_overflow(ts, acc->first, &span))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamps too far apart")));
+	k = span / acc->period;
+	if (k != acc->last_k)
+	{
+		acc->periods++;
+		acc->last_k = k;
+	}
+	jdec_add(&acc->total, amount);
+	if (k == 0)
+		jdec_add(&acc->first_period, amount);
+}
+
+/*
+ * The row (frequency, recency, t, monetary) of tupdesc (blessed) into
+ * *result; false when there was no purchase (the answer is NULL).
+ */
+bool
+clv_accum_result(const ClvAccum *acc, TupleDesc tupdesc, Datum *result)
+{
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+	int64		span;
+
+	if (acc->periods == 0)
+		return false;
+	if (pg_sub_s64_overflow(acc->obs_end, acc->first, &span))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamps too far apart")));
+	values[0] = Int32GetDatum(acc->periods - 1);
+	values[1] = Float8GetDatum((double) acc->last_k);
+	values[2] = Float8GetDatum((double) (span / acc->period));
+	if (acc->periods > 1)
+	{
+		JDecimal	repeat_total = acc->total;
+		Datum		repeat;
+
+		jdec_sub(&repeat_total, &acc->first_period);
+		repeat = DirectFunctionCall2(numeric_div, jdec_to_numeric(&repeat_total),
+									 NumericGetDatum(int64_to_numeric(acc->periods - 1)));
+		values[3] = DirectFunctionCall1(numeric_trim_scale, repeat);
+	}
+	else
+		values[3] = NumericGetDatum(int64_to_numeric(0));
+	*result = HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+	return true;
+}
+
 /*
  * Final: the composite (frequency, recency, t, monetary); NULL when the
  * customer has no purchase up to observation_end.  Sorts the rows in
@@ -253,15 +341,8 @@ clv_inputs_final(PG_FUNCTION_ARGS)
 {
 	ClvInputsState *s = PG_ARGISNULL(0) ? NULL : (ClvInputsState *) PG_GETARG_POINTER(0);
 	TupleDesc	tupdesc;
-	Datum		values[4];
-	bool		nulls[4] = {false, false, false, false};
-	int64		first,
-				span,
-				k,
-				last_k = -1;
-	int32		periods = 0;
-	JDecimal	total,
-				first_period;
+	ClvAccum	acc;
+	Datum		result;
 	int			i;
 
 	journey_agg_context(fcinfo, "clv_inputs");
@@ -272,42 +353,10 @@ clv_inputs_final(PG_FUNCTION_ARGS)
 	tupdesc = BlessTupleDesc(tupdesc);
 
 	qsort(s->rows, s->n, sizeof(ClvTxn), clv_txn_cmp);
-	first = s->rows[0].ts;
-	jdec_zero(&total);
-	jdec_zero(&first_period);
+	clv_accum_init(&acc, s->obs_end, s->period);
 	for (i = 0; i < s->n; i++)
-	{
-		if (pg_sub_s64_overflow(s->rows[i].ts, first, &span))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-					 errmsg("timestamps too far apart")));
-		k = span / s->period;
-		if (k != last_k)
-		{
-			periods++;
-			last_k = k;
-		}
-		jdec_add(&total, &s->rows[i].amount);
-		if (k == 0)
-			jdec_add(&first_period, &s->rows[i].amount);
-	}
-	if (pg_sub_s64_overflow(s->obs_end, first, &span))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("timestamps too far apart")));
-	values[0] = Int32GetDatum(periods - 1);
-	values[1] = Float8GetDatum((double) last_k);
-	values[2] = Float8GetDatum((double) (span / s->period));
-	if (periods > 1)
-	{
-		Datum		repeat;
-
-		jdec_sub(&total, &first_period);
-		repeat = DirectFunctionCall2(numeric_div, jdec_to_numeric(&total),
-									 NumericGetDatum(int64_to_numeric(periods - 1)));
-		values[3] = DirectFunctionCall1(numeric_trim_scale, repeat);
-	}
-	else
-		values[3] = NumericGetDatum(int64_to_numeric(0));
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+		clv_accum_add(&acc, s->rows[i].ts, &s->rows[i].amount);
+	if (!clv_accum_result(&acc, tupdesc, &result))
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(result);
 }

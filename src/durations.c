@@ -267,9 +267,7 @@ durations_copy(const Durations *d)
 static void
 durations_unsupported_version(int version, JourneyOrigin origin)
 {
-	ereport(ERROR,
-			(errcode(journey_origin_errcode(origin)),
-			 errmsg("unsupported format version %d for type %s", version, "durations")));
+	journey_unsupported_version(origin, version, "durations");
 }
 
 /*

@@ -89,9 +89,7 @@ funnel_path_span(const FunnelPath *path, int from, int to)
 static void
 funnel_path_unsupported_version(JourneyOrigin origin, int version)
 {
-	ereport(ERROR,
-			(errcode(journey_origin_errcode(origin)),
-			 errmsg("unsupported format version %d for type %s", version, "funnel_path")));
+	journey_unsupported_version(origin, version, "funnel_path");
 }
 
 /*

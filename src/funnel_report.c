@@ -439,9 +439,7 @@ funnel_validate(const Funnel *f, JourneyOrigin origin)
 	int			k;
 
 	if (f->version != FUNNEL_VERSION)
-		ereport(ERROR,
-				(errcode(journey_origin_errcode(origin)),
-				 errmsg("unsupported format version %d for type %s", f->version, "funnel")));
+		journey_unsupported_version(origin, f->version, "funnel");
 	if ((f->flags & ~(FUNNEL_TIMED | FUNNEL_PARAMS)) != 0)
 		journey_invalid_value(origin, "funnel", "Unknown flags.");
 	if (f->nsteps < 1 || f->nsteps > FUNNEL_MAX_STEPS)
@@ -605,9 +603,7 @@ funnel_in(PG_FUNCTION_ARGS)
 	else if (strncmp(p, "v2 steps=", 9) == 0)
 		version = 2;
 	else if (p[0] == 'v' && p[1] >= '0' && p[1] <= '9')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("unsupported format version %d for type %s", atoi(p + 1), "funnel")));
+		journey_unsupported_version(JOURNEY_FROM_TEXT, atoi(p + 1), "funnel");
 	else
 		funnel_syntax(input, "A funnel value starts with \"v2 steps=\".");
 	p += 9;
@@ -745,9 +741,7 @@ funnel_recv(PG_FUNCTION_ARGS)
 	nsteps = (journey_recv_uint8(buf, "funnel") << 8);
 	nsteps |= journey_recv_uint8(buf, "funnel");
 	if (version != 1 && version != FUNNEL_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("unsupported format version %d for type %s", version, "funnel")));
+		journey_unsupported_version(JOURNEY_FROM_BINARY, version, "funnel");
 	if (nsteps < 1 || nsteps > FUNNEL_MAX_STEPS)
 		journey_invalid_value(JOURNEY_FROM_BINARY, "funnel", "The step count %d is out of range.", nsteps);
 	if (version == 1 && (flags & FUNNEL_PARAMS))

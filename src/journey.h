@@ -80,6 +80,16 @@ extern int	journey_origin_errmsg(JourneyOrigin origin, const char *type_name);
 			 errdetail(__VA_ARGS__)))
 
 /*
+ * Reject a value whose format version word this build does not know, in
+ * the one wording every type uses.
+ */
+#define journey_unsupported_version(origin, version, type_name) \
+	ereport(ERROR, \
+			(errcode(journey_origin_errcode(origin)), \
+			 errmsg("unsupported format version %lld for type %s", \
+					(long long) (version), (type_name))))
+
+/*
  * A StringInfo that reads the bytes of a bytea in place (no copy), for
  * deserialize functions; read it with the journey_recv_* functions.
  */

@@ -24,6 +24,7 @@
  * is).  Intervals count a month as 30 days (journey_interval_to_usec).
  */
 #include "journey.h"
+#include "analysis.h"
 
 #include "access/htup_details.h"
 #include "catalog/pg_enum.h"
@@ -54,18 +55,6 @@ static const char *const lifecycle_labels[LC_NSTAGES] = {
 	"prospect", "activated_unused", "active", "resurrected", "dormant", "churned"
 };
 
-typedef struct LifecycleState
-{
-	int64		as_of;
-	int64		dormant;		/* d in microseconds, > 0 */
-	int64		churned;		/* c in microseconds, > d */
-	int64		window_start;	/* as_of - d, clamped at INT64_MIN */
-	int64		activation;		/* min activation <= as_of, or LC_NONE_MIN */
-	int64		last_use;		/* max use <= as_of, or LC_NONE_MAX */
-	int64		before_window;	/* max use <= window_start, or LC_NONE_MAX */
-	int64		window_first;	/* min use in the window, or LC_NONE_MIN */
-} LifecycleState;
-
 /* The stage, and the instants lifecycle_status reports. */
 typedef struct LifecycleResult
 {
@@ -84,34 +73,37 @@ lifecycle_sub_clamped(int64 a, int64 b)
 	return r;
 }
 
-/* Read and check as_of, dormant_after and churned_after (arguments 4..6). */
+/*
+ * Read and check as_of, dormant_after and churned_after (arguments
+ * argno..argno+2: 4..6 for the aggregates, 3..5 for journeys).
+ */
 static void
-lifecycle_read_params(FunctionCallInfo fcinfo, int64 *as_of, int64 *dormant, int64 *churned)
+lifecycle_read_params(FunctionCallInfo fcinfo, int argno, int64 *as_of, int64 *dormant, int64 *churned)
 {
-	if (PG_ARGISNULL(4) || PG_ARGISNULL(5) || PG_ARGISNULL(6))
+	if (PG_ARGISNULL(argno) || PG_ARGISNULL(argno + 1) || PG_ARGISNULL(argno + 2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("as_of, dormant_after and churned_after must not be null")));
-	*as_of = PG_GETARG_TIMESTAMPTZ(4);
+	*as_of = PG_GETARG_TIMESTAMPTZ(argno);
 	if (TIMESTAMP_NOT_FINITE(*as_of))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("as_of must be a finite timestamp")));
-	*dormant = journey_interval_to_usec(PG_GETARG_INTERVAL_P(5), "dormant_after");
-	*churned = journey_interval_to_usec(PG_GETARG_INTERVAL_P(6), "churned_after");
+	*dormant = journey_interval_to_usec(PG_GETARG_INTERVAL_P(argno + 1), "dormant_after");
+	*churned = journey_interval_to_usec(PG_GETARG_INTERVAL_P(argno + 2), "churned_after");
 	if (*dormant <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("dormant_after must be positive"),
 				 errdetail("dormant_after is %s.",
-						   DatumGetCString(DirectFunctionCall1(interval_out, PG_GETARG_DATUM(5))))));
+						   DatumGetCString(DirectFunctionCall1(interval_out, PG_GETARG_DATUM(argno + 1))))));
 	if (*churned <= *dormant)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("churned_after must be longer than dormant_after"),
 				 errdetail("dormant_after is %s, churned_after is %s.",
-						   DatumGetCString(DirectFunctionCall1(interval_out, PG_GETARG_DATUM(5))),
-						   DatumGetCString(DirectFunctionCall1(interval_out, PG_GETARG_DATUM(6)))),
+						   DatumGetCString(DirectFunctionCall1(interval_out, PG_GETARG_DATUM(argno + 1))),
+						   DatumGetCString(DirectFunctionCall1(interval_out, PG_GETARG_DATUM(argno + 2)))),
 				 errhint("A month counts as 30 days.")));
 }
 
@@ -160,9 +152,39 @@ lifecycle_check_params(const LifecycleState *state, int64 as_of, int64 dormant, 
 			 errhint("Pass constants, or columns that are constant per customer.")));
 }
 
-static void
+/* A state for the parameters in arguments argno..argno+2, no events yet. */
+void
+lifecycle_state_init(FunctionCallInfo fcinfo, int argno, LifecycleState *state)
+{
+	int64		as_of,
+				dormant,
+				churned;
+
+	lifecycle_read_params(fcinfo, argno, &as_of, &dormant, &churned);
+	state->as_of = as_of;
+	state->dormant = dormant;
+	state->churned = churned;
+	state->window_start = lifecycle_sub_clamped(as_of, dormant);
+	state->activation = LC_NONE_MIN;
+	state->last_use = LC_NONE_MAX;
+	state->before_window = LC_NONE_MAX;
+	state->window_first = LC_NONE_MIN;
+}
+
+/* An activation at ts (finite); after as_of it counts for nothing. */
+void
+lifecycle_add_activation(LifecycleState *state, int64 ts)
+{
+	if (ts <= state->as_of && ts < state->activation)
+		state->activation = ts;
+}
+
+/* A use at ts (finite); after as_of it counts for nothing. */
+void
 lifecycle_add_use(LifecycleState *state, int64 ts)
 {
+	if (ts > state->as_of)
+		return;
 	if (ts > state->last_use)
 		state->last_use = ts;
 	if (ts <= state->window_start)
@@ -193,23 +215,15 @@ lifecycle_transfn(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 	{
-		lifecycle_read_params(fcinfo, &as_of, &dormant, &churned);
 		state = MemoryContextAlloc(aggcontext, sizeof(LifecycleState));
-		state->as_of = as_of;
-		state->dormant = dormant;
-		state->churned = churned;
-		state->window_start = lifecycle_sub_clamped(as_of, dormant);
-		state->activation = LC_NONE_MIN;
-		state->last_use = LC_NONE_MAX;
-		state->before_window = LC_NONE_MAX;
-		state->window_first = LC_NONE_MIN;
+		lifecycle_state_init(fcinfo, 4, state);
 	}
 	else
 	{
 		state = (LifecycleState *) PG_GETARG_POINTER(0);
 		/* cheap check that the parameters did not change */
 		if (PG_ARGISNULL(4) || PG_ARGISNULL(5) || PG_ARGISNULL(6))
-			lifecycle_read_params(fcinfo, &as_of, &dormant, &churned);	/* raises */
+			lifecycle_read_params(fcinfo, 4, &as_of, &dormant, &churned);	/* raises */
 		lifecycle_check_params(state, PG_GETARG_TIMESTAMPTZ(4),
 							   journey_interval_to_usec(PG_GETARG_INTERVAL_P(5), "dormant_after"),
 							   journey_interval_to_usec(PG_GETARG_INTERVAL_P(6), "churned_after"));
@@ -220,8 +234,8 @@ lifecycle_transfn(PG_FUNCTION_ARGS)
 	ts = PG_GETARG_TIMESTAMPTZ(1);
 	if (TIMESTAMP_NOT_FINITE(ts) || ts > state->as_of)
 		PG_RETURN_POINTER(state);
-	if (!PG_ARGISNULL(2) && PG_GETARG_BOOL(2) && ts < state->activation)
-		state->activation = ts;
+	if (!PG_ARGISNULL(2) && PG_GETARG_BOOL(2))
+		lifecycle_add_activation(state, ts);
 	if (!PG_ARGISNULL(3) && PG_GETARG_BOOL(3))
 		lifecycle_add_use(state, ts);
 	PG_RETURN_POINTER(state);
@@ -379,19 +393,18 @@ lifecycle_evaluate(const LifecycleState *s)
 }
 
 /*
- * The OIDs of the labels of lifecycle_stage, looked up once per call site
- * in the schema of the calling function (the extension's schema).
+ * The OIDs of the labels of lifecycle_stage, in the schema of the calling
+ * function (the extension's schema), allocated in cxt: callers look them
+ * up once per call site.
  */
-static Oid *
-lifecycle_label_oids(FunctionCallInfo fcinfo)
+Oid *
+lifecycle_stage_oids(FunctionCallInfo fcinfo, MemoryContext cxt)
 {
-	Oid		   *oids = (Oid *) fcinfo->flinfo->fn_extra;
+	Oid		   *oids;
 	Oid			nsp;
 	Oid			typoid;
 	int			i;
 
-	if (oids != NULL)
-		return oids;
 	nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
 	typoid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
 							 CStringGetDatum("lifecycle_stage"), ObjectIdGetDatum(nsp));
@@ -399,7 +412,7 @@ lifecycle_label_oids(FunctionCallInfo fcinfo)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("type lifecycle_stage does not exist in the schema of journey")));
-	oids = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(Oid) * LC_NSTAGES);
+	oids = MemoryContextAlloc(cxt, sizeof(Oid) * LC_NSTAGES);
 	for (i = 0; i < LC_NSTAGES; i++)
 	{
 		oids[i] = GetSysCacheOid2(ENUMTYPOIDNAME, Anum_pg_enum_oid,
@@ -409,20 +422,51 @@ lifecycle_label_oids(FunctionCallInfo fcinfo)
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
 					 errmsg("label %s of type lifecycle_stage does not exist", lifecycle_labels[i])));
 	}
-	fcinfo->flinfo->fn_extra = oids;
 	return oids;
+}
+
+/* The stage labels' OIDs, cached in fn_extra (the final functions). */
+static Oid *
+lifecycle_label_oids(FunctionCallInfo fcinfo)
+{
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = lifecycle_stage_oids(fcinfo, fcinfo->flinfo->fn_mcxt);
+	return (Oid *) fcinfo->flinfo->fn_extra;
+}
+
+/* lifecycle_stage's answer for a state (shared with journeys). */
+Datum
+lifecycle_stage_datum(const LifecycleState *state, const Oid *oids)
+{
+	return ObjectIdGetDatum(oids[lifecycle_evaluate(state).stage]);
+}
+
+/* lifecycle_status's answer, (stage, since, activated_at, last_use_at). */
+Datum
+lifecycle_status_datum(const LifecycleState *s, const Oid *oids, TupleDesc tupdesc)
+{
+	LifecycleResult r = lifecycle_evaluate(s);
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+
+	values[0] = ObjectIdGetDatum(oids[r.stage]);
+	values[1] = TimestampTzGetDatum(r.since);
+	nulls[1] = !r.has_since;
+	values[2] = TimestampTzGetDatum(s->activation);
+	nulls[2] = s->activation == LC_NONE_MIN;
+	values[3] = TimestampTzGetDatum(s->last_use);
+	nulls[3] = nulls[2] || s->last_use == LC_NONE_MAX || s->last_use < s->activation;
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
 }
 
 PG_FUNCTION_INFO_V1(lifecycle_stage_final);
 Datum
 lifecycle_stage_final(PG_FUNCTION_ARGS)
 {
-	LifecycleResult r;
-
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	r = lifecycle_evaluate((LifecycleState *) PG_GETARG_POINTER(0));
-	PG_RETURN_OID(lifecycle_label_oids(fcinfo)[r.stage]);
+	PG_RETURN_DATUM(lifecycle_stage_datum((LifecycleState *) PG_GETARG_POINTER(0),
+										  lifecycle_label_oids(fcinfo)));
 }
 
 /* lifecycle_status: (stage, since, activated_at, last_use_at) */
@@ -430,25 +474,13 @@ PG_FUNCTION_INFO_V1(lifecycle_status_final);
 Datum
 lifecycle_status_final(PG_FUNCTION_ARGS)
 {
-	LifecycleState *s;
-	LifecycleResult r;
 	TupleDesc	tupdesc;
-	Datum		values[4];
-	bool		nulls[4] = {false, false, false, false};
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	s = (LifecycleState *) PG_GETARG_POINTER(0);
-	r = lifecycle_evaluate(s);
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	tupdesc = BlessTupleDesc(tupdesc);
-	values[0] = ObjectIdGetDatum(lifecycle_label_oids(fcinfo)[r.stage]);
-	values[1] = TimestampTzGetDatum(r.since);
-	nulls[1] = !r.has_since;
-	values[2] = TimestampTzGetDatum(s->activation);
-	nulls[2] = s->activation == LC_NONE_MIN;
-	values[3] = TimestampTzGetDatum(s->last_use);
-	nulls[3] = nulls[2] || s->last_use == LC_NONE_MAX || s->last_use < s->activation;
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	PG_RETURN_DATUM(lifecycle_status_datum((LifecycleState *) PG_GETARG_POINTER(0),
+										   lifecycle_label_oids(fcinfo), tupdesc));
 }

@@ -23,6 +23,7 @@
  * Intervals count a month as 30 days (journey_interval_to_usec).
  */
 #include "journey.h"
+#include "analysis.h"
 
 #include <limits.h>
 
@@ -36,8 +37,6 @@
 #include "utils/tuplestore.h"
 #include "utils/varbit.h"
 
-#define RETENTION_MAX_CONDS 32
-#define RETENTION_MAX_PERIODS 10000
 
 /* ---------------------------------------------------------------------
  * retention(VARIADIC boolean[])
@@ -71,6 +70,33 @@ retention_array_data(ArrayType *array)
 	return (char *) array + offset;
 }
 
+/* The error for a number of conditions out of range (shared with journeys). */
+void
+retention_check_nconds(int n, int ndim)
+{
+	if (ndim > 1 || n < 1 || n > RETENTION_MAX_CONDS)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("retention takes 1 to %d conditions", RETENTION_MAX_CONDS),
+				 errdetail("The row passes %d conditions in %d dimensions.", n, ndim)));
+}
+
+/*
+ * ClickHouse's answer from the conditions some row met (bit i-1 for
+ * condition i): r[1] = condition 1 met, r[i] = r[1] and condition i met.
+ */
+ArrayType *
+retention_result(int n, uint64 seen)
+{
+	Datum		elems[RETENTION_MAX_CONDS];
+	bool		first = (seen & 1) != 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		elems[i] = Int32GetDatum(first && (seen & (UINT64CONST(1) << i)) != 0 ? 1 : 0);
+	return construct_array(elems, n, INT4OID, 4, true, TYPALIGN_INT);
+}
+
 /*
  * Transition: OR the row's conditions into the state.  A NULL array
  * ignores the row; a NULL condition counts as false.
@@ -95,11 +121,7 @@ retention_transfn(PG_FUNCTION_ARGS)
 	}
 	conds = PG_GETARG_ARRAYTYPE_P(1);
 	n = ARR_NDIM(conds) == 0 ? 0 : ArrayGetNItems(ARR_NDIM(conds), ARR_DIMS(conds));
-	if (ARR_NDIM(conds) > 1 || n < 1 || n > RETENTION_MAX_CONDS)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("retention takes 1 to %d conditions", RETENTION_MAX_CONDS),
-				 errdetail("The row passes %d conditions in %d dimensions.", n, ARR_NDIM(conds))));
+	retention_check_nconds(n, ARR_NDIM(conds));
 	Assert(ARR_ELEMTYPE(conds) == BOOLOID);
 	nullmap = ARR_NULLBITMAP(conds);
 	data = retention_array_data(conds);
@@ -140,9 +162,6 @@ retention_final(PG_FUNCTION_ARGS)
 {
 	int64		state;
 	int			n;
-	Datum		elems[RETENTION_MAX_CONDS];
-	bool		first;
-	int			i;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -153,10 +172,7 @@ retention_final(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid retention state " INT64_FORMAT, state)));
-	first = (state & 1) != 0;
-	for (i = 0; i < n; i++)
-		elems[i] = Int32GetDatum(first && (state & (INT64CONST(1) << i)) != 0 ? 1 : 0);
-	PG_RETURN_ARRAYTYPE_P(construct_array(elems, n, INT4OID, 4, true, TYPALIGN_INT));
+	PG_RETURN_ARRAYTYPE_P(retention_result(n, (uint64) state & 0xFFFFFFFF));
 }
 
 /* ---------------------------------------------------------------------
@@ -202,25 +218,21 @@ retention_timestamptz_text(TimestampTz ts)
 	return DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(ts)));
 }
 
-/* The parameters of active_periods, read from arguments 3..5 and checked. */
-typedef struct ActivePeriodsParams
+/*
+ * The parameters of active_periods, read from arguments argno..argno+2
+ * (3..5 for the aggregate, 2..4 for journeys) and checked.
+ */
+void
+active_periods_read_params(FunctionCallInfo fcinfo, int argno, ActivePeriodsParams *params)
 {
-	TimestampTz origin;
-	int64		period_usec;
-	int32		periods;
-} ActivePeriodsParams;
-
-static void
-active_periods_read_params(FunctionCallInfo fcinfo, ActivePeriodsParams *params)
-{
-	if (PG_ARGISNULL(3) || PG_ARGISNULL(4) || PG_ARGISNULL(5))
+	if (PG_ARGISNULL(argno) || PG_ARGISNULL(argno + 1) || PG_ARGISNULL(argno + 2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("origin, period and periods must not be null")));
-	params->origin = PG_GETARG_TIMESTAMPTZ(3);
+	params->origin = PG_GETARG_TIMESTAMPTZ(argno);
 	retention_check_origin(params->origin);
-	params->period_usec = retention_period_usec(PG_GETARG_DATUM(4));
-	params->periods = PG_GETARG_INT32(5);
+	params->period_usec = retention_period_usec(PG_GETARG_DATUM(argno + 1));
+	params->periods = PG_GETARG_INT32(argno + 2);
 	if (params->periods < 1 || params->periods > RETENTION_MAX_PERIODS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -238,7 +250,7 @@ active_periods_periods_differ(int group, int row)
 }
 
 /* Set bit k of bits when ts falls in period k (0 <= k < periods). */
-static void
+void
 active_periods_set(bits8 *bits, const ActivePeriodsParams *params, TimestampTz ts)
 {
 	int64		offset;
@@ -264,7 +276,7 @@ active_periods_transfn(PG_FUNCTION_ARGS)
 	VarBit	   *state;
 	ActivePeriodsParams params;
 
-	active_periods_read_params(fcinfo, &params);
+	active_periods_read_params(fcinfo, 3, &params);
 	if (PG_ARGISNULL(0))
 	{
 		int			len = VARBITTOTALLEN(params.periods);
@@ -387,7 +399,7 @@ active_periods_trans(PG_FUNCTION_ARGS)
 	ActivePeriodsState *st;
 	ActivePeriodsParams params;
 
-	active_periods_read_params(fcinfo, &params);
+	active_periods_read_params(fcinfo, 3, &params);
 	if (PG_ARGISNULL(0))
 	{
 		Size		len = ACTIVE_PERIODS_STATE_SIZE(params.periods);

@@ -580,9 +580,7 @@ rfm_model_out(PG_FUNCTION_ARGS)
 static void
 rfm_model_unsupported_version(int64 version, JourneyOrigin origin)
 {
-	ereport(ERROR,
-			(errcode(journey_origin_errcode(origin)),
-			 errmsg("unsupported format version %lld for type %s", (long long) version, "rfm_model")));
+	journey_unsupported_version(origin, version, "rfm_model");
 }
 
 static void

@@ -11,33 +11,32 @@
  * otherwise it holds only that group's value events.
  */
 #include "journey.h"
+#include "analysis.h"
 
 #include "common/int.h"
 #include "libpq/pqformat.h"
 
 #define TTFV_SERIAL_VERSION 1
-#define TTFV_NONE PG_INT64_MAX	/* no start / no value event yet */
 
-typedef struct TtfvState
+void
+ttfv_state_init(TtfvState *state)
 {
-	int64		first_start;	/* earliest start, TTFV_NONE if none */
-	int64		first_value;	/* earliest value event >= first_start */
-	int32		npending;		/* value events < first_start ... */
-	int32		maxpending;
-	int64	   *pending;		/* ... kept in case an earlier start comes */
-} TtfvState;
+	memset(state, 0, sizeof(TtfvState));
+	state->first_start = TTFV_NONE;
+	state->first_value = TTFV_NONE;
+}
 
 static TtfvState *
 ttfv_new_state(MemoryContext aggcontext)
 {
-	TtfvState  *state = MemoryContextAllocZero(aggcontext, sizeof(TtfvState));
+	TtfvState  *state = MemoryContextAlloc(aggcontext, sizeof(TtfvState));
 
-	state->first_start = TTFV_NONE;
-	state->first_value = TTFV_NONE;
+	ttfv_state_init(state);
 	return state;
 }
 
-static void
+/* A start event: the earliest counts (also from journeys, src/timeline_analysis.c). */
+void
 ttfv_add_start(TtfvState *state, int64 ts)
 {
 	int			kept = 0;
@@ -59,7 +58,8 @@ ttfv_add_start(TtfvState *state, int64 ts)
 	state->npending = kept;
 }
 
-static void
+/* A value event: the earliest at or after the earliest start counts. */
+void
 ttfv_add_value(TtfvState *state, int64 ts, MemoryContext aggcontext)
 {
 	if (ts >= state->first_start)
@@ -231,21 +231,31 @@ ttfv_deserialize(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(state);
 }
 
-PG_FUNCTION_INFO_V1(ttfv_final);
-Datum
-ttfv_final(PG_FUNCTION_ARGS)
+/* The answer of a state, or NULL when it has none (shared with journeys). */
+Interval *
+ttfv_state_result(const TtfvState *state)
 {
-	TtfvState  *state;
 	int64		usec;
 
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	state = (TtfvState *) PG_GETARG_POINTER(0);
 	if (state->first_start == TTFV_NONE || state->first_value == TTFV_NONE)
-		PG_RETURN_NULL();
+		return NULL;
 	if (pg_sub_s64_overflow(state->first_value, state->first_start, &usec))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("interval out of range")));
-	PG_RETURN_INTERVAL_P(journey_usec_to_interval(usec));
+	return journey_usec_to_interval(usec);
+}
+
+PG_FUNCTION_INFO_V1(ttfv_final);
+Datum
+ttfv_final(PG_FUNCTION_ARGS)
+{
+	Interval   *result;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	result = ttfv_state_result((TtfvState *) PG_GETARG_POINTER(0));
+	if (result == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_INTERVAL_P(result);
 }

@@ -202,9 +202,7 @@ unit_economics_recv(PG_FUNCTION_ARGS)
 	const char *why;
 
 	if (version != UE_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("unsupported format version %d for type %s", version, "unit_economics")));
+		journey_unsupported_version(JOURNEY_FROM_BINARY, version, "unit_economics");
 	ue->units = journey_recv_int64(buf, "unit_economics");
 	ue->buyers = journey_recv_int64(buf, "unit_economics");
 	ue->purchases = journey_recv_int64(buf, "unit_economics");

@@ -1,0 +1,692 @@
+/*
+ * timeline_analysis.c — the per-customer analyses over a stored journey:
+ * funnel_step, funnel_path, time_to_first_value, lifecycle_stage,
+ * lifecycle_status, active_periods, retention and clv_inputs, each a plain
+ * function of one journey value with the steps and conditions given as
+ * labels.
+ *
+ * Each one walks the journey's events once (in time order) and feeds the
+ * same core as its row aggregate (src/funnel_search.c, src/analysis.h):
+ * an event "satisfies" a condition when its label is one of the
+ * condition's labels, exactly as a row satisfies `label = ANY(labels)`.
+ * The journey's dictionary is matched against the labels once per call
+ * (a binary search per label), then every event costs a table lookup.
+ * Events that provably cannot change the answer are skipped and the walk
+ * stops as soon as the answer is known (after as_of, after the last
+ * period, once every retention condition is met, ...).
+ *
+ * Per call site (fn_extra) the parsed label arrays, the funnel mode and
+ * scratch buffers are kept, so a scan over a million journeys makes no
+ * catalog lookup and no allocation per event.
+ *
+ * NULL handling: a NULL journey is a customer without events (funnel
+ * level 0, stage prospect, no active period, retention zeros, NULL time
+ * to first value and clv_inputs), which is what the row aggregates give
+ * for a customer whose rows all drop out.  NULL parameters (window, mode,
+ * steps, label arrays, as_of, ...) are errors, as in the aggregates; a
+ * NULL element of a label array matches no event (a funnel step must not
+ * be NULL).
+ */
+#include "journey.h"
+#include "analysis.h"
+#include "funnel.h"
+#include "timeline.h"
+
+#include "catalog/pg_type.h"
+#include "common/int.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/varbit.h"
+
+#define ANALYSIS_INTERRUPT_EVERY 0xFFFF
+
+/* A text[] argument as last seen at this call site, and its elements. */
+typedef struct LabelList
+{
+	struct varlena *copy;		/* the array, detoasted, in the cache context */
+	int			n;
+	const char **data;			/* element bytes (into copy); NULL for NULL */
+	int		   *len;
+	bool		stable;			/* a constant argument: never compared again */
+} LabelList;
+
+typedef struct AnalysisCache
+{
+	MemoryContext mcxt;
+	LabelList	lists[2];
+	struct varlena *mode_copy;	/* funnel: the mode text as last seen */
+	int			modes;
+	uint64	   *masks;			/* per label of the journey: conditions met */
+	int			maxmasks;
+	FunnelEntry *entries;		/* funnel: the entries of one journey */
+	int64		maxentries;
+	Oid		   *stage_oids;		/* lifecycle_stage's labels */
+	TupleDesc	tupdesc;		/* lifecycle_status, clv_inputs: the row type */
+} AnalysisCache;
+
+static AnalysisCache *
+analysis_cache(FunctionCallInfo fcinfo)
+{
+	AnalysisCache *c = (AnalysisCache *) fcinfo->flinfo->fn_extra;
+
+	if (c == NULL)
+	{
+		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(AnalysisCache));
+		c->mcxt = fcinfo->flinfo->fn_mcxt;
+		fcinfo->flinfo->fn_extra = c;
+	}
+	return c;
+}
+
+/*
+ * The label array in argument argno, parsed once per distinct value: a
+ * call site with a constant array parses it on its first call only.  what
+ * names the argument in errors; a NULL array is an error.
+ */
+static LabelList *
+analysis_labels(FunctionCallInfo fcinfo, AnalysisCache *c, int slot, int argno, const char *what)
+{
+	LabelList  *l = &c->lists[slot];
+	struct varlena *raw;
+	ArrayType  *arr;
+	MemoryContext old;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	int			i;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", what)));
+	if (l->copy != NULL && l->stable)
+		return l;
+	raw = PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
+	if (l->copy != NULL && VARSIZE(l->copy) == VARSIZE(raw) &&
+		memcmp(l->copy, raw, VARSIZE(raw)) == 0)
+		return l;
+
+	arr = (ArrayType *) raw;
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", what)));
+	if (ARR_ELEMTYPE(arr) != TEXTOID)
+		elog(ERROR, "%s must be a text array", what);
+
+	if (l->copy != NULL)
+	{
+		pfree(l->copy);
+		pfree(l->data);
+		pfree(l->len);
+		l->copy = NULL;
+	}
+	old = MemoryContextSwitchTo(c->mcxt);
+	l->copy = palloc(VARSIZE(raw));
+	memcpy(l->copy, raw, VARSIZE(raw));
+	deconstruct_array((ArrayType *) l->copy, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	l->data = palloc(sizeof(char *) * Max(n, 1));
+	l->len = palloc(sizeof(int) * Max(n, 1));
+	MemoryContextSwitchTo(old);
+	for (i = 0; i < n; i++)
+	{
+		l->data[i] = nulls[i] ? NULL : VARDATA_ANY(DatumGetPointer(elems[i]));
+		l->len[i] = nulls[i] ? 0 : (int) VARSIZE_ANY_EXHDR(DatumGetPointer(elems[i]));
+	}
+	l->n = n;
+	/* a Const or external Param keeps its value for the FmgrInfo's life */
+	l->stable = get_fn_expr_arg_stable(fcinfo->flinfo, argno);
+	pfree(elems);
+	pfree(nulls);
+	return l;
+}
+
+/* The per-label masks of a journey, zeroed (room for r->nlabels). */
+static uint64 *
+analysis_masks(AnalysisCache *c, const JourneyReader *r)
+{
+	if (r->nlabels > c->maxmasks)
+	{
+		int			newmax = Max(r->nlabels, 2 * c->maxmasks);
+
+		if (c->masks != NULL)
+			pfree(c->masks);
+		c->masks = MemoryContextAllocHuge(c->mcxt, sizeof(uint64) * (Size) newmax);
+		c->maxmasks = newmax;
+	}
+	if (r->nlabels > 0)
+		memset(c->masks, 0, sizeof(uint64) * r->nlabels);
+	return c->masks;
+}
+
+/*
+ * Mark in masks the journey's labels that are elements of l: element k
+ * sets bit k when per_element, else bit `bit`.  Returns the bits set.
+ */
+static uint64
+analysis_match(const JourneyReader *r, uint64 *masks, const LabelList *l, bool per_element, int bit)
+{
+	uint64		all = 0;
+	int			k;
+
+	for (k = 0; k < l->n; k++)
+	{
+		int			idx;
+		uint64		b = UINT64CONST(1) << (per_element ? k : bit);
+
+		if (l->data[k] == NULL)
+			continue;
+		idx = journey_label_index(r, l->data[k], l->len[k]);
+		if (idx >= 0)
+		{
+			masks[idx] |= b;
+			all |= b;
+		}
+	}
+	return all;
+}
+
+/* ---------------------------------------------------------------------
+ * funnel_step(j, window, steps [, mode]), funnel_path(j, window, steps [, mode])
+ */
+
+/* The mode argument (argno), parsed once per distinct text. */
+static int
+analysis_funnel_modes(FunctionCallInfo fcinfo, AnalysisCache *c, int argno)
+{
+	text	   *mode;
+
+	if (PG_NARGS() <= argno)
+		return 0;
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("funnel mode must not be null"),
+				 errhint("Use '' for the default mode.")));
+	mode = (text *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
+	if (c->mode_copy == NULL || VARSIZE(c->mode_copy) != VARSIZE(mode) ||
+		memcmp(c->mode_copy, mode, VARSIZE(mode)) != 0)
+	{
+		int			modes = funnel_parse_modes(mode);
+
+		if (c->mode_copy != NULL)
+			pfree(c->mode_copy);
+		c->mode_copy = MemoryContextAlloc(c->mcxt, VARSIZE(mode));
+		memcpy(c->mode_copy, mode, VARSIZE(mode));
+		c->modes = modes;
+	}
+	return c->modes;
+}
+
+/*
+ * The windowFunnel search over a journey: the level reached, and at[] as
+ * funnel_search fills it (at may be NULL).  Parameters are checked as the
+ * aggregates check them, before the journey is looked at.
+ */
+static int
+analysis_funnel(FunctionCallInfo fcinfo, int *nsteps_out, int64 *window_out, int *modes_out, int64 *at)
+{
+	AnalysisCache *c = analysis_cache(fcinfo);
+	LabelList  *steps;
+	int64		window;
+	int			modes;
+	int			nsteps;
+	JourneyReader r;
+	JourneyEvent ev;
+	uint64	   *masks;
+	uint64		matched;
+	FunnelEntry *e;
+	int64		n = 0;
+	bool		sorted = true;
+	int			level;
+	int			k;
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("funnel window must not be null")));
+	window = funnel_window_usec(PG_GETARG_INTERVAL_P(1));
+	modes = analysis_funnel_modes(fcinfo, c, 3);
+	steps = analysis_labels(fcinfo, c, 0, 2, "funnel steps");
+	nsteps = steps->n;
+	if (nsteps < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a funnel needs at least one step")));
+	if (nsteps > FUNNEL_MAX_STEPS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a funnel has at most %d steps", FUNNEL_MAX_STEPS),
+				 errdetail("%d step labels were given.", nsteps)));
+	for (k = 0; k < nsteps; k++)
+		if (steps->data[k] == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("funnel steps must not contain nulls"),
+					 errdetail("Step %d is null.", k + 1)));
+	*nsteps_out = nsteps;
+	*window_out = window;
+	*modes_out = modes;
+	if (PG_ARGISNULL(0))
+		return 0;
+
+	journey_reader_init(&r, PG_GETARG_JOURNEY_P(0), JOURNEY_FROM_STATE);
+	masks = analysis_masks(c, &r);
+	matched = analysis_match(&r, masks, steps, true, 0);
+	if ((matched & 1) == 0)
+	{
+		/* no event is step 1: level 0 */
+		journey_reader_free(&r);
+		return 0;
+	}
+	e = c->entries;
+	while (journey_reader_next(&r, &ev))
+	{
+		uint64		mask = masks[ev.label];
+
+		if ((r.nread & ANALYSIS_INTERRUPT_EVERY) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (mask == 0)
+		{
+			/* an event of no step ends a chain under strict_order only */
+			if (!(modes & FUNNEL_ORDER))
+				continue;
+			if (n > 0 && e[n - 1].mask == 0 && e[n - 1].ts == ev.ts)
+				continue;
+		}
+		if (n == c->maxentries)
+		{
+			int64		newmax = Max(64, 2 * c->maxentries);
+
+			newmax = Min(newmax, (int64) (MaxAllocHugeSize / sizeof(FunnelEntry)));
+			if (n >= PG_INT32_MAX || newmax <= n)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("too many funnel events in one journey"),
+						 errdetail("A funnel over a journey takes at most %d events.", PG_INT32_MAX)));
+			newmax = Min(newmax, (int64) PG_INT32_MAX);
+			c->entries = c->entries == NULL
+				? MemoryContextAllocHuge(c->mcxt, sizeof(FunnelEntry) * newmax)
+				: repalloc_huge(c->entries, sizeof(FunnelEntry) * newmax);
+			c->maxentries = newmax;
+			e = c->entries;
+		}
+		/* events are in time order; within a timestamp masks may not be */
+		if (n > 0 && e[n - 1].ts == ev.ts && e[n - 1].mask > mask)
+			sorted = false;
+		e[n].ts = ev.ts;
+		e[n].mask = mask;
+		n++;
+	}
+	journey_reader_free(&r);
+	if (!sorted)
+		funnel_sort_entries(e, (int) n);
+	level = funnel_search(e, (int) n, window, modes, nsteps, at);
+	return level;
+}
+
+PG_FUNCTION_INFO_V1(journey_funnel_step);
+Datum
+journey_funnel_step(PG_FUNCTION_ARGS)
+{
+	int			nsteps;
+	int64		window;
+	int			modes;
+
+	PG_RETURN_INT32(analysis_funnel(fcinfo, &nsteps, &window, &modes, NULL));
+}
+
+PG_FUNCTION_INFO_V1(journey_funnel_path);
+Datum
+journey_funnel_path(PG_FUNCTION_ARGS)
+{
+	int64		at[FUNNEL_MAX_STEPS];
+	int			nsteps;
+	int64		window;
+	int			modes;
+	int			level = analysis_funnel(fcinfo, &nsteps, &window, &modes, at);
+	FunnelPath *path = funnel_path_make(nsteps, level, true, window, modes);
+	int			k;
+
+	for (k = 0; k < level; k++)
+		path->at[k] = at[k];
+	PG_RETURN_POINTER(path);
+}
+
+/* ---------------------------------------------------------------------
+ * time_to_first_value(j, start_label, value_label)
+ * time_to_first_value(j, start_at, value_label)
+ * Strict: a NULL journey, label or start_at gives NULL (no start or no
+ * value event), as in the aggregates.
+ */
+
+PG_FUNCTION_INFO_V1(journey_ttfv);
+Datum
+journey_ttfv(PG_FUNCTION_ARGS)
+{
+	text	   *start_label = PG_GETARG_TEXT_PP(1);
+	text	   *value_label = PG_GETARG_TEXT_PP(2);
+	JourneyReader r;
+	JourneyEvent ev;
+	TtfvState	state;
+	int			ks,
+				kv;
+	bool		started = false;
+	int64		before = PG_INT64_MIN;	/* the last value event before any start */
+	Interval   *result;
+
+	journey_reader_init(&r, PG_GETARG_JOURNEY_P(0), JOURNEY_FROM_STATE);
+	ks = journey_label_index(&r, VARDATA_ANY(start_label), (int) VARSIZE_ANY_EXHDR(start_label));
+	kv = journey_label_index(&r, VARDATA_ANY(value_label), (int) VARSIZE_ANY_EXHDR(value_label));
+	ttfv_state_init(&state);
+	if (ks >= 0 && kv >= 0)
+	{
+		while (journey_reader_next(&r, &ev))
+		{
+			if ((r.nread & ANALYSIS_INTERRUPT_EVERY) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (ev.label == ks && !started)
+			{
+				/* the first start in time order is the earliest */
+				ttfv_add_start(&state, ev.ts);
+				started = true;
+				/* a value event at the same instant, listed before it */
+				if (before == ev.ts)
+				{
+					ttfv_add_value(&state, ev.ts, CurrentMemoryContext);
+					break;
+				}
+			}
+			if (ev.label == kv)
+			{
+				if (started)
+				{
+					/* the first value event at or after the start */
+					ttfv_add_value(&state, ev.ts, CurrentMemoryContext);
+					break;
+				}
+				/* earlier than any start: counts only at the start's instant */
+				before = ev.ts;
+			}
+		}
+	}
+	journey_reader_free(&r);
+	result = ttfv_state_result(&state);
+	if (result == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_INTERVAL_P(result);
+}
+
+PG_FUNCTION_INFO_V1(journey_ttfv_start_at);
+Datum
+journey_ttfv_start_at(PG_FUNCTION_ARGS)
+{
+	TimestampTz start_at = PG_GETARG_TIMESTAMPTZ(1);
+	text	   *value_label = PG_GETARG_TEXT_PP(2);
+	JourneyReader r;
+	JourneyEvent ev;
+	TtfvState	state;
+	int			kv;
+	Interval   *result;
+
+	ttfv_state_init(&state);
+	/* an infinite start_at is ignored, as by the aggregate: no start */
+	if (TIMESTAMP_NOT_FINITE(start_at))
+		PG_RETURN_NULL();
+	ttfv_add_start(&state, start_at);
+	journey_reader_init(&r, PG_GETARG_JOURNEY_P(0), JOURNEY_FROM_STATE);
+	kv = journey_label_index(&r, VARDATA_ANY(value_label), (int) VARSIZE_ANY_EXHDR(value_label));
+	if (kv >= 0)
+	{
+		while (journey_reader_next(&r, &ev))
+		{
+			if ((r.nread & ANALYSIS_INTERRUPT_EVERY) == 0)
+				CHECK_FOR_INTERRUPTS();
+			/* value events before start_at cannot count */
+			if (ev.label == kv && ev.ts >= start_at)
+			{
+				ttfv_add_value(&state, ev.ts, CurrentMemoryContext);
+				break;
+			}
+		}
+	}
+	journey_reader_free(&r);
+	result = ttfv_state_result(&state);
+	if (result == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_INTERVAL_P(result);
+}
+
+/* ---------------------------------------------------------------------
+ * lifecycle_stage(j, activation_labels, use_labels, as_of, dormant_after,
+ * churned_after) and lifecycle_status(...)
+ */
+
+static void
+analysis_lifecycle(FunctionCallInfo fcinfo, AnalysisCache *c, LifecycleState *state)
+{
+	LabelList  *act;
+	LabelList  *use;
+	JourneyReader r;
+	JourneyEvent ev;
+	uint64	   *masks;
+
+	lifecycle_state_init(fcinfo, 3, state);
+	act = analysis_labels(fcinfo, c, 0, 1, "activation_labels");
+	use = analysis_labels(fcinfo, c, 1, 2, "use_labels");
+	if (c->stage_oids == NULL)
+		c->stage_oids = lifecycle_stage_oids(fcinfo, c->mcxt);
+	if (PG_ARGISNULL(0))
+		return;
+	journey_reader_init(&r, PG_GETARG_JOURNEY_P(0), JOURNEY_FROM_STATE);
+	masks = analysis_masks(c, &r);
+	if ((analysis_match(&r, masks, act, false, 0) | analysis_match(&r, masks, use, false, 1)) != 0)
+	{
+		while (journey_reader_next(&r, &ev))
+		{
+			uint64		mask = masks[ev.label];
+
+			if ((r.nread & ANALYSIS_INTERRUPT_EVERY) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (ev.ts > state->as_of)
+				break;			/* later events count for nothing */
+			if (mask & 1)
+				lifecycle_add_activation(state, ev.ts);
+			if (mask & 2)
+				lifecycle_add_use(state, ev.ts);
+		}
+	}
+	journey_reader_free(&r);
+}
+
+PG_FUNCTION_INFO_V1(journey_lifecycle_stage);
+Datum
+journey_lifecycle_stage(PG_FUNCTION_ARGS)
+{
+	AnalysisCache *c = analysis_cache(fcinfo);
+	LifecycleState state;
+
+	analysis_lifecycle(fcinfo, c, &state);
+	PG_RETURN_DATUM(lifecycle_stage_datum(&state, c->stage_oids));
+}
+
+/* The row type of the function, blessed and kept for the call site. */
+static TupleDesc
+analysis_tupdesc(FunctionCallInfo fcinfo, AnalysisCache *c)
+{
+	if (c->tupdesc == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(c->mcxt);
+		TupleDesc	tupdesc;
+
+		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "return type must be a row type");
+		c->tupdesc = BlessTupleDesc(tupdesc);
+		MemoryContextSwitchTo(old);
+	}
+	return c->tupdesc;
+}
+
+PG_FUNCTION_INFO_V1(journey_lifecycle_status);
+Datum
+journey_lifecycle_status(PG_FUNCTION_ARGS)
+{
+	AnalysisCache *c = analysis_cache(fcinfo);
+	LifecycleState state;
+
+	analysis_lifecycle(fcinfo, c, &state);
+	PG_RETURN_DATUM(lifecycle_status_datum(&state, c->stage_oids, analysis_tupdesc(fcinfo, c)));
+}
+
+/* ---------------------------------------------------------------------
+ * active_periods(j, active_labels, origin, period, periods)
+ */
+
+PG_FUNCTION_INFO_V1(journey_active_periods);
+Datum
+journey_active_periods(PG_FUNCTION_ARGS)
+{
+	AnalysisCache *c = analysis_cache(fcinfo);
+	ActivePeriodsParams params;
+	LabelList  *active;
+	VarBit	   *result;
+	int			len;
+	int64		span,
+				end;
+	bool		bounded;
+
+	active_periods_read_params(fcinfo, 2, &params);
+	active = analysis_labels(fcinfo, c, 0, 1, "active_labels");
+	len = VARBITTOTALLEN(params.periods);
+	result = (VarBit *) palloc0(len);
+	SET_VARSIZE(result, len);
+	VARBITLEN(result) = params.periods;
+	/* the end of the last period, when it is a timestamp */
+	bounded = !pg_mul_s64_overflow(params.period_usec, params.periods, &span) &&
+		!pg_add_s64_overflow(params.origin, span, &end);
+
+	if (!PG_ARGISNULL(0))
+	{
+		JourneyReader r;
+		JourneyEvent ev;
+		uint64	   *masks;
+
+		journey_reader_init(&r, PG_GETARG_JOURNEY_P(0), JOURNEY_FROM_STATE);
+		masks = analysis_masks(c, &r);
+		if (analysis_match(&r, masks, active, false, 0) != 0)
+		{
+			while (journey_reader_next(&r, &ev))
+			{
+				if ((r.nread & ANALYSIS_INTERRUPT_EVERY) == 0)
+					CHECK_FOR_INTERRUPTS();
+				if (bounded && ev.ts >= end)
+					break;		/* past the last period */
+				if (masks[ev.label] != 0)
+					active_periods_set(VARBITS(result), &params, ev.ts);
+			}
+		}
+		journey_reader_free(&r);
+	}
+	PG_RETURN_VARBIT_P(result);
+}
+
+/* ---------------------------------------------------------------------
+ * retention(j, VARIADIC labels)
+ */
+
+PG_FUNCTION_INFO_V1(journey_retention);
+Datum
+journey_retention(PG_FUNCTION_ARGS)
+{
+	AnalysisCache *c = analysis_cache(fcinfo);
+	LabelList  *conds;
+	uint64		seen = 0;
+
+	conds = analysis_labels(fcinfo, c, 0, 1, "retention labels");
+	retention_check_nconds(conds->n, conds->n == 0 ? 0 : 1);
+	if (!PG_ARGISNULL(0))
+	{
+		JourneyReader r;
+		JourneyEvent ev;
+		uint64	   *masks;
+		uint64		all;
+
+		journey_reader_init(&r, PG_GETARG_JOURNEY_P(0), JOURNEY_FROM_STATE);
+		masks = analysis_masks(c, &r);
+		all = analysis_match(&r, masks, conds, true, 0);
+		/* only condition 1 met would leave zeros anyway; none: zeros */
+		if (all & 1)
+		{
+			while (journey_reader_next(&r, &ev))
+			{
+				if ((r.nread & ANALYSIS_INTERRUPT_EVERY) == 0)
+					CHECK_FOR_INTERRUPTS();
+				seen |= masks[ev.label];
+				if (seen == all)
+					break;		/* every condition some event meets */
+			}
+		}
+		journey_reader_free(&r);
+	}
+	PG_RETURN_ARRAYTYPE_P(retention_result(conds->n, seen));
+}
+
+/* ---------------------------------------------------------------------
+ * clv_inputs(j, purchase_label, observation_end, period)
+ */
+
+PG_FUNCTION_INFO_V1(journey_clv_inputs);
+Datum
+journey_clv_inputs(PG_FUNCTION_ARGS)
+{
+	AnalysisCache *c = analysis_cache(fcinfo);
+	TimestampTz obs_end;
+	int64		period;
+	ClvAccum	acc;
+	JourneyReader r;
+	JourneyEvent ev;
+	text	   *label;
+	int			k;
+	Datum		result;
+
+	clv_inputs_read_params(fcinfo, 2, &obs_end, &period);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();		/* no purchase */
+	label = PG_GETARG_TEXT_PP(1);
+	clv_accum_init(&acc, obs_end, period);
+	journey_reader_init(&r, PG_GETARG_JOURNEY_P(0), JOURNEY_FROM_STATE);
+	k = journey_label_index(&r, VARDATA_ANY(label), (int) VARSIZE_ANY_EXHDR(label));
+	if (k >= 0)
+	{
+		while (journey_reader_next(&r, &ev))
+		{
+			JDecimal	amount;
+
+			if ((r.nread & ANALYSIS_INTERRUPT_EVERY) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (ev.ts > obs_end)
+				break;			/* after observation_end: ignored */
+			/* a purchase without an amount is skipped, as a NULL amount row */
+			if (ev.label != k || ev.amount_kind == JOURNEY_AMOUNT_NONE)
+				continue;
+			if (ev.amount_kind == JOURNEY_AMOUNT_SCALED)
+			{
+				/* mantissa / 10^scale, exactly (scale <= 18 < JDEC_MAX_SCALE) */
+				amount.hi = ev.mantissa < 0 ? -1 : 0;
+				amount.lo = (uint64) ev.mantissa;
+				amount.scale = r.scale;
+				amount.unused = 0;
+			}
+			else
+				jdec_from_numeric(&amount, NumericGetDatum(journey_amount_numeric(&ev, r.scale)), "amount");
+			clv_accum_add(&acc, ev.ts, &amount);
+		}
+	}
+	journey_reader_free(&r);
+	if (!clv_accum_result(&acc, analysis_tupdesc(fcinfo, c), &result))
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(result);
+}
