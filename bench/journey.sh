@@ -250,4 +250,20 @@ if [ -n "$ch_retention_ms" ]; then
 	printf '%-72s %18sx\n' "ClickHouse retention time / rows retention time" "$(ratio "$ch_retention_ms" "${row_ms["retention(signup, purchase, refund)"]}")"
 	[ -n "$ret_j" ] && printf '%-72s %18sx\n' "ClickHouse retention time / stored-journey retention time" "$(ratio "$ch_retention_ms" "$ret_j")"
 fi
+
+# How many processes each PostgreSQL query's plan uses (the leader plus
+# the workers planned; the cluster allows 2 per Gather and has them free)
+procs() { local w; w=$(psql -X -At -c "EXPLAIN (COSTS OFF) $1" | sed -n 's/.*Workers Planned: \([0-9]*\).*/\1/p' | head -1); echo $((1 + ${w:-0})); }
+printf '\n%-72s %10s\n' "PostgreSQL processes per query (leader + workers planned)" "processes"
+printf '%-72s %10s\n' "floor" "$(procs "$floor_q")"
+printf '%-72s %10s\n' "journey_agg(ts, label, amount)" "$(procs "$build_amount_q")"
+printf '%-72s %10s\n' "funnel_step over the rows, boolean form" "$(procs "$funnel_bool_q")"
+printf '%-72s %10s\n' "funnel_step over the rows, label form" "$(procs "$funnel_label_q")"
+[ -n "$funnel_j_ms" ] && printf '%-72s %10s\n' "funnel_step over the stored journeys" "$(procs "$funnel_j_q")"
+for a in "${analyses[@]}"; do
+	IFS='|' read -r name row_q j_q sig <<<"$a"
+	printf '%-72s %10s\n' "$name, rows" "$(procs "$row_q")"
+	[ -n "${j_ms[$name]:-}" ] && printf '%-72s %10s\n' "$name, stored journeys" "$(procs "$j_q")"
+done
+printf '%-72s %10s\n' "ClickHouse (every query: max_threads)" "2"
 exit 0

@@ -92,6 +92,11 @@ FROM flev WHERE customer_id = 1;
 -- not unique: an untyped steps literal could also be a boolean condition
 SELECT funnel_step(ts, '7 days', name, '{signup,activate}') FROM flev;
 SELECT funnel_step(ts, '7 days', name, '{signup,activate}', 'strict_order') FROM flev;
+-- and since the label form exists, so is a condition given as an untyped
+-- literal after an untyped mode (0.1.0 took it as mode + conditions);
+-- typed, it resolves as before
+SELECT funnel_step(ts, '7 days', 'strict_order', 'true', 'false') FROM flev;
+SELECT funnel_step(ts, '7 days', 'strict_order', true, false) AS typed_literals FROM flev;
 
 -- parallel: partial states cross processes (serialize/deserialize), the
 -- same levels and paths as serial
