@@ -757,7 +757,12 @@ funnel_search(const FunnelEntry *entries, int n, int64 window_us, int modes,
 
 	Assert(nsteps >= 1 && nsteps <= FUNNEL_MAX_STEPS);
 	Assert(window_us > 0 && FUNNEL_MODES_VALID(modes));
-	memset(&w, 0, sizeof(w));
+	/* funnel_walk sets first/last/pre/cur up to nsteps: no 2 kB memset per call */
+	memset(&w.stop, 0, sizeof(w.stop));
+	w.reached = 0;
+	w.owner = NULL;
+	w.visited = NULL;
+	w.scratch = 0;
 	w.e = entries;
 	w.N = n;
 	w.n = nsteps;
