@@ -270,18 +270,32 @@ journey_label_index(const JourneyReader *r, const char *label, int len)
 
 	/*
 	 * A small dictionary (nearly every journey): a scan that compares the
-	 * length and the first byte before any memcmp, cheaper than a binary
-	 * search's memcmp per step.
+	 * lengths first and the bytes of short labels inline, cheaper than a
+	 * binary search's memcmp call per step.
 	 */
 	if (r->nlabels <= JOURNEY_READER_INLINE_LABELS)
 	{
 		int			i;
 
 		for (i = 0; i < r->nlabels; i++)
-			if (r->labels[i].len == len &&
-				(len == 0 || (r->labels[i].data[0] == label[0] &&
-							  memcmp(r->labels[i].data, label, len) == 0)))
+		{
+			const char *d = r->labels[i].data;
+			int			j;
+
+			if (r->labels[i].len != len)
+				continue;
+			if (len > 16)
+			{
+				if (d[0] == label[0] && memcmp(d, label, len) == 0)
+					return i;
+				continue;
+			}
+			/* short labels (most): a byte loop, no call */
+			for (j = 0; j < len && d[j] == label[j]; j++)
+				;
+			if (j == len)
 				return i;
+		}
 		return -1;
 	}
 	while (lo <= hi)

@@ -90,7 +90,8 @@ typedef struct JourneyEvent
  *
  * Every read is bounds-checked; a malformed value raises the origin's
  * error (journey_invalid_value).  The dictionary is read at init (nlabels
- * entries, in byte order; each label's bytes point into the value).  Do
+ * entries, in byte order; each label's bytes point into the value; the
+ * order is trusted, not checked: see journey_reader_init).  Do
  * not copy a reader (labels may point into it); journey_reader_free
  * releases it.
  */
