@@ -68,14 +68,18 @@ varint_put(uint8 *p, uint64 v)
 	return p;
 }
 
-static void
-journey_corrupt(const JourneyReader *r, const char *detail)
+void
+journey_reader_corrupt(const JourneyReader *r, const char *detail)
 {
 	journey_invalid_value(r->origin, "journey", "%s", detail);
+	pg_unreachable();
 }
 
-static inline uint64
-reader_varint(JourneyReader *r)
+#define journey_corrupt journey_reader_corrupt
+
+/* Any varint, with every check (journey_reader_varint's slow path). */
+uint64
+journey_reader_varint_slow(JourneyReader *r)
 {
 	uint64		v = 0;
 	int			shift = 0;
@@ -97,6 +101,8 @@ reader_varint(JourneyReader *r)
 			journey_corrupt(r, "A varint is longer than 10 bytes.");
 	}
 }
+
+#define reader_varint journey_reader_varint
 
 static inline uint8
 reader_byte(JourneyReader *r)
@@ -168,6 +174,19 @@ journey_reader_init(JourneyReader *r, const struct varlena *value, JourneyOrigin
 		r->labels = r->inline_labels;
 	else
 		r->labels = (JourneyLabel *) palloc(sizeof(JourneyLabel) * r->nlabels);
+	/*
+	 * The dictionary's byte order is not checked here: text and binary
+	 * input checked it (and every other rule of the format) when the value
+	 * entered, and the order only serves lookups.  A value corrupted on
+	 * disk with labels out of order or repeated can only make
+	 * journey_label_index miss a label or find another copy of it (its
+	 * binary search still narrows [lo, hi] on every step, so it ends, and
+	 * only returns indexes < nlabels), i.e. a wrong answer for a corrupted
+	 * value, never a read out of bounds or a loop: every label's length is
+	 * still checked against the value's end, and every event's label index
+	 * against nlabels.  Skipping the check saves nlabels - 1 comparisons
+	 * per value, most of the cost of reading a short journey's header.
+	 */
 	for (i = 0; i < r->nlabels; i++)
 	{
 		uint64		len = reader_varint(r);
@@ -177,9 +196,6 @@ journey_reader_init(JourneyReader *r, const struct varlena *value, JourneyOrigin
 		r->labels[i].data = (const char *) r->pos;
 		r->labels[i].len = (int) len;
 		r->pos += len;
-		if (i > 0 && journey_label_cmp(r->labels[i - 1].data, r->labels[i - 1].len,
-									   r->labels[i].data, r->labels[i].len) >= 0)
-			journey_corrupt(r, "The labels are not in ascending order.");
 	}
 	r->nread = 0;
 	r->prev_ts = 0;
@@ -199,81 +215,38 @@ journey_reader_init(JourneyReader *r, const struct varlena *value, JourneyOrigin
 }
 
 /*
- * The next event of a journey into *ev; false after the last one (then
- * the value must have been read exactly to its end).
+ * The amount of the event just read (journey_reader_next, for values with
+ * JOURNEY_HAS_AMOUNTS).
  */
-bool
-journey_reader_next(JourneyReader *r, JourneyEvent *ev)
+void
+journey_reader_amount(JourneyReader *r, JourneyEvent *ev)
 {
-	uint64		delta;
-	uint64		label;
+	uint64		tag = reader_varint(r);
 
-	if (r->nread >= r->nevents)
-		return false;
-	if (r->flags & JOURNEY_SPLIT_LABELS)
+	if (tag == 1)
 	{
-		delta = reader_varint(r);
-		label = reader_varint(r);
-	}
-	else
-	{
-		uint64		packed = reader_varint(r);
+		uint64		len = reader_varint(r);
+		uint64		i;
 
-		delta = r->lbits ? packed >> r->lbits : packed;
-		label = r->lbits ? packed & ((UINT64CONST(1) << r->lbits) - 1) : 0;
-	}
-	if (label >= (uint64) r->nlabels)
-		journey_corrupt(r, "A label index is out of range.");
-	if (r->nread == 0 && delta != 0)
-		journey_corrupt(r, "The first event has a time delta.");
-	if (delta > 0)
-	{
-		if (delta > (uint64) (END_TIMESTAMP - 1 - r->prev_ts) / (uint64) r->unit)
-			journey_corrupt(r, "A timestamp is out of range.");
-		r->prev_ts += (int64) delta * r->unit;
-	}
-	else if (r->nread > 0 && (int32) label < r->prev_label)
-		journey_corrupt(r, "The events are not in order.");
-	r->prev_label = (int32) label;
-	ev->ts = r->prev_ts;
-	ev->label = (int32) label;
-	ev->amount_kind = JOURNEY_AMOUNT_NONE;
-	ev->mantissa = 0;
-	ev->amount_text = NULL;
-	ev->amount_len = 0;
-	if (r->flags & JOURNEY_HAS_AMOUNTS)
-	{
-		uint64		tag = reader_varint(r);
-
-		if (tag == 1)
+		if (len == 0 || len > (uint64) (r->end - r->pos))
+			journey_corrupt(r, "An amount is longer than the value.");
+		for (i = 0; i < len; i++)
 		{
-			uint64		len = reader_varint(r);
-			uint64		i;
+			char		c = (char) r->pos[i];
 
-			if (len == 0 || len > (uint64) (r->end - r->pos))
-				journey_corrupt(r, "An amount is longer than the value.");
-			for (i = 0; i < len; i++)
-			{
-				char		c = (char) r->pos[i];
-
-				if (!((c >= '0' && c <= '9') || c == '-' || c == '.'))
-					journey_corrupt(r, "An amount is not a number.");
-			}
-			ev->amount_kind = JOURNEY_AMOUNT_TEXT;
-			ev->amount_text = (const char *) r->pos;
-			ev->amount_len = (int) len;
-			r->pos += len;
+			if (!((c >= '0' && c <= '9') || c == '-' || c == '.'))
+				journey_corrupt(r, "An amount is not a number.");
 		}
-		else if (tag >= 2)
-		{
-			ev->amount_kind = JOURNEY_AMOUNT_SCALED;
-			ev->mantissa = unzigzag(tag - 2);
-		}
+		ev->amount_kind = JOURNEY_AMOUNT_TEXT;
+		ev->amount_text = (const char *) r->pos;
+		ev->amount_len = (int) len;
+		r->pos += len;
 	}
-	r->nread++;
-	if (r->nread == r->nevents && r->pos != r->end)
-		journey_corrupt(r, "The value has bytes left over.");
-	return true;
+	else if (tag >= 2)
+	{
+		ev->amount_kind = JOURNEY_AMOUNT_SCALED;
+		ev->mantissa = unzigzag(tag - 2);
+	}
 }
 
 /* Release what journey_reader_init allocated (nothing for few labels). */
@@ -295,6 +268,36 @@ journey_label_index(const JourneyReader *r, const char *label, int len)
 	int			lo = 0;
 	int			hi = r->nlabels - 1;
 
+	/*
+	 * A small dictionary (nearly every journey): a scan that compares the
+	 * lengths first and the bytes of short labels inline, cheaper than a
+	 * binary search's memcmp call per step.
+	 */
+	if (r->nlabels <= JOURNEY_READER_INLINE_LABELS)
+	{
+		int			i;
+
+		for (i = 0; i < r->nlabels; i++)
+		{
+			const char *d = r->labels[i].data;
+			int			j;
+
+			if (r->labels[i].len != len)
+				continue;
+			if (len > 16)
+			{
+				if (d[0] == label[0] && memcmp(d, label, len) == 0)
+					return i;
+				continue;
+			}
+			/* short labels (most): a byte loop, no call */
+			for (j = 0; j < len && d[j] == label[j]; j++)
+				;
+			if (j == len)
+				return i;
+		}
+		return -1;
+	}
 	while (lo <= hi)
 	{
 		int			mid = lo + (hi - lo) / 2;

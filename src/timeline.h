@@ -39,6 +39,8 @@
 
 #include "journey.h"
 
+#include "common/int.h"
+#include "datatype/timestamp.h"
 #include "utils/numeric.h"
 
 #define JOURNEY_FORMAT_VERSION	1
@@ -88,7 +90,8 @@ typedef struct JourneyEvent
  *
  * Every read is bounds-checked; a malformed value raises the origin's
  * error (journey_invalid_value).  The dictionary is read at init (nlabels
- * entries, in byte order; each label's bytes point into the value).  Do
+ * entries, in byte order; each label's bytes point into the value; the
+ * order is trusted, not checked: see journey_reader_init).  Do
  * not copy a reader (labels may point into it); journey_reader_free
  * releases it.
  */
@@ -115,9 +118,100 @@ typedef struct JourneyReader
 #define PG_GETARG_JOURNEY_P(n) ((struct varlena *) PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(n)))
 
 extern void journey_reader_init(JourneyReader *r, const struct varlena *value, JourneyOrigin origin);
-extern bool journey_reader_next(JourneyReader *r, JourneyEvent *ev);
 extern int	journey_label_index(const JourneyReader *r, const char *label, int len);
 extern void journey_reader_free(JourneyReader *r);
+
+/* the out-of-line parts of journey_reader_next (src/timeline.c) */
+extern void journey_reader_corrupt(const JourneyReader *r, const char *detail) pg_attribute_noreturn();
+extern uint64 journey_reader_varint_slow(JourneyReader *r);
+extern void journey_reader_amount(JourneyReader *r, JourneyEvent *ev);
+
+/*
+ * A varint, inline: up to 9 bytes with a bounds check per byte; a 10th
+ * byte (the overflow checks) and every error out of line, where the read
+ * restarts from r->pos.  Never reads at or past r->end.
+ */
+static pg_attribute_always_inline uint64
+journey_reader_varint(JourneyReader *r)
+{
+	const uint8 *p = r->pos;
+	const uint8 *end = r->end;
+	uint64		v = 0;
+	int			shift;
+
+	for (shift = 0; shift < 63 && p < end; shift += 7)
+	{
+		uint8		byte = *p++;
+
+		v |= (uint64) (byte & 0x7f) << shift;
+		if ((byte & 0x80) == 0)
+		{
+			r->pos = p;
+			return v;
+		}
+	}
+	return journey_reader_varint_slow(r);
+}
+
+/*
+ * The next event of a journey into *ev; false after the last one (then
+ * the value must have been read exactly to its end).  Inline: the
+ * analyses call it once per event.  Every check that keeps a read in
+ * bounds or a timestamp finite stays (label index < nlabels, deltas
+ * without overflow, the exact end); a corrupted value raises an error.
+ */
+static pg_attribute_always_inline bool
+journey_reader_next(JourneyReader *r, JourneyEvent *ev)
+{
+	uint64		delta;
+	uint64		label;
+
+	if (r->nread >= r->nevents)
+		return false;
+	if (unlikely(r->flags & JOURNEY_SPLIT_LABELS))
+	{
+		delta = journey_reader_varint(r);
+		label = journey_reader_varint(r);
+	}
+	else
+	{
+		uint64		packed = journey_reader_varint(r);
+
+		delta = packed >> r->lbits;
+		label = packed & ((UINT64CONST(1) << r->lbits) - 1);
+	}
+	if (unlikely(label >= (uint64) r->nlabels))
+		journey_reader_corrupt(r, "A label index is out of range.");
+	if (delta > 0)
+	{
+		/* the room left before END_TIMESTAMP: may exceed PG_INT64_MAX */
+		uint64		room = (uint64) (END_TIMESTAMP - 1) - (uint64) r->prev_ts;
+		uint64		step = delta;
+
+		if (unlikely(r->nread == 0))
+			journey_reader_corrupt(r, "The first event has a time delta.");
+		/* prev_ts is finite; so must the next be (no division per event) */
+		if (unlikely((r->unit != 1 && pg_mul_u64_overflow(delta, (uint64) r->unit, &step)) ||
+					 step > room))
+			journey_reader_corrupt(r, "A timestamp is out of range.");
+		r->prev_ts = (int64) ((uint64) r->prev_ts + step);
+	}
+	else if (unlikely((int32) label < r->prev_label) && r->nread > 0)
+		journey_reader_corrupt(r, "The events are not in order.");
+	r->prev_label = (int32) label;
+	ev->ts = r->prev_ts;
+	ev->label = (int32) label;
+	ev->amount_kind = JOURNEY_AMOUNT_NONE;
+	ev->mantissa = 0;
+	ev->amount_text = NULL;
+	ev->amount_len = 0;
+	if (r->flags & JOURNEY_HAS_AMOUNTS)
+		journey_reader_amount(r, ev);
+	r->nread++;
+	if (unlikely(r->nread == r->nevents) && r->pos != r->end)
+		journey_reader_corrupt(r, "The value has bytes left over.");
+	return true;
+}
 
 /* Byte-order comparison of two labels (the dictionary and tie order). */
 extern int	journey_label_cmp(const char *a, int alen, const char *b, int blen);

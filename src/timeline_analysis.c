@@ -555,7 +555,7 @@ journey_active_periods(PG_FUNCTION_ARGS)
 	VarBit	   *result;
 	int			len;
 	int64		span,
-				end;
+				end = 0;
 	bool		bounded;
 
 	active_periods_read_params(fcinfo, 2, &params);
