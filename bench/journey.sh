@@ -128,6 +128,12 @@ funnel_bool_ms=$(best_ms "$funnel_bool_q")
 funnel_label_ms=$(best_ms "$funnel_label_q")
 funnel_j_ms=
 [ -n "$have_jfunnel" ] && funnel_j_ms=$(best_ms "$funnel_j_q")
+# The question an analyst asks of it: how many customers reached each step.
+# Aggregated, the scan of the journeys can run in parallel workers (a
+# per-customer answer ships every row through Gather, so it stays serial).
+funnel_j_hist_q="SELECT l, count(*) FROM ($funnel_j_q) x(c, l) GROUP BY l"
+funnel_j_hist_ms=
+[ -n "$have_jfunnel" ] && funnel_j_hist_ms=$(best_ms "$funnel_j_hist_q")
 declare -A row_ms j_ms
 for a in "${analyses[@]}"; do
 	IFS='|' read -r name row_q j_q sig <<<"$a"
@@ -201,6 +207,7 @@ XML
 		echo "$best"
 	}
 	ch_funnel_ms=$(ch_best "$ch_funnel_q")
+	ch_hist_ms=$(ch_best "SELECT l, count() FROM ($ch_funnel_q) GROUP BY l")
 	ch_retention_ms=$(ch_best "$ch_retention_q")
 else
 	journey_log "ClickHouse not installed: skipped (CLICKHOUSE=1 installs it)"
@@ -233,6 +240,12 @@ if [ -n "$ch_funnel_ms" ]; then
 	printf '%-72s %18sx\n' "ClickHouse time / rows funnel_step time (label form)" "$(ratio "$ch_funnel_ms" "$funnel_label_ms")"
 	[ -n "$funnel_j_ms" ] && printf '%-72s %18sx\n' "ClickHouse time / stored-journey funnel_step time (target >= 3)" "$(ratio "$ch_funnel_ms" "$funnel_j_ms")"
 fi
+printf '\n%-72s %10s\n' "level histogram: SELECT level, count(*) ... GROUP BY level" "ms"
+[ -n "$funnel_j_hist_ms" ] && row "stored journeys: funnel_step(j, ...) per customer, counted per level" "$funnel_j_hist_ms" ""
+[ -n "$ch_hist_ms" ] && row "ClickHouse $ch_version: windowFunnel per customer, counted per level" "$ch_hist_ms" ""
+if [ -n "$ch_hist_ms" ] && [ -n "$funnel_j_hist_ms" ]; then
+	printf '%-72s %18sx\n' "ClickHouse time / stored-journey time (target >= 3)" "$(ratio "$ch_hist_ms" "$funnel_j_hist_ms")"
+fi
 [ -n "$funnel_j_ms" ] && printf '%-72s %18sx\n' "stored-journey time / rows time (label form)" "$(ratio "$funnel_j_ms" "$funnel_label_ms")"
 
 printf '\n%-72s %10s %10s %8s\n' "analysis (target: journeys <= 0.1 x rows)" "rows ms" "journey ms" "ratio"
@@ -258,6 +271,7 @@ printf '\n%-72s %10s\n' "PostgreSQL processes per query (leader + workers planne
 printf '%-72s %10s\n' "floor" "$(procs "$floor_q")"
 printf '%-72s %10s\n' "journey_agg(ts, label, amount)" "$(procs "$build_amount_q")"
 printf '%-72s %10s\n' "funnel_step over the rows, boolean form" "$(procs "$funnel_bool_q")"
+[ -n "$have_jfunnel" ] && printf '%-72s %10s\n' "funnel_step over the stored journeys, level histogram" "$(procs "$funnel_j_hist_q")"
 printf '%-72s %10s\n' "funnel_step over the rows, label form" "$(procs "$funnel_label_q")"
 [ -n "$funnel_j_ms" ] && printf '%-72s %10s\n' "funnel_step over the stored journeys" "$(procs "$funnel_j_q")"
 for a in "${analyses[@]}"; do

@@ -602,7 +602,8 @@ funnel_in(PG_FUNCTION_ARGS)
 		version = 1;
 	else if (strncmp(p, "v2 steps=", 9) == 0)
 		version = 2;
-	else if (p[0] == 'v' && p[1] >= '0' && p[1] <= '9')
+	else if (p[0] == 'v' && strspn(p + 1, "0123456789") >= 1 && strspn(p + 1, "0123456789") <= 3 &&
+			 strncmp(p + 1 + strspn(p + 1, "0123456789"), " steps=", 7) == 0)
 		journey_unsupported_version(JOURNEY_FROM_TEXT, atoi(p + 1), "funnel");
 	else
 		funnel_syntax(input, "A funnel value starts with \"v2 steps=\".");

@@ -351,14 +351,17 @@ active_periods_state_arg(FunctionCallInfo fcinfo, int argno, bool writable)
 	if (VARSIZE(st) < offsetof(ActivePeriodsState, bits))
 		journey_invalid_value(JOURNEY_FROM_BINARY, "active_periods state", "The state is truncated.");
 	if (st->version != ACTIVE_PERIODS_STATE_VERSION)
-		ereport(ERROR,
-				(errcode(journey_origin_errcode(JOURNEY_FROM_BINARY)),
-				 errmsg("unsupported format version %d for type %s", st->version, "active_periods state")));
+		journey_unsupported_version(JOURNEY_FROM_BINARY, st->version, "active_periods state");
 	if (st->flags != 0 || st->unused != 0 || st->periods < 1 || st->periods > RETENTION_MAX_PERIODS ||
 		VARSIZE(st) != ACTIVE_PERIODS_STATE_SIZE(st->periods) ||
 		TIMESTAMP_NOT_FINITE(st->origin) || st->period_usec <= 0)
 		journey_invalid_value(JOURNEY_FROM_BINARY, "active_periods state",
 							  "The parameters do not match the state's length or are out of range.");
+	/* the bits past the last period must be zero, as in any bit varying */
+	if (st->periods % BITS_PER_BYTE != 0 &&
+		(st->bits[(st->periods - 1) / BITS_PER_BYTE] & (0xFF >> (st->periods % BITS_PER_BYTE))) != 0)
+		journey_invalid_value(JOURNEY_FROM_BINARY, "active_periods state",
+							  "The padding bits after period %d are not zero.", st->periods);
 	return st;
 }
 
