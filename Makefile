@@ -16,7 +16,13 @@ SQL_PARTS  = $(wildcard src/header.sql src/durations.sql src/ttfv.sql \
                         src/outreach.sql src/timeline.sql)
 # The current version's install script is built; older versions' install
 # scripts (frozen as released) and the upgrade scripts are kept in git.
-DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+# The upgrade script from the last release: the changes to that release's
+# objects (src/upgrade--A--B.sql, by hand) and the SQL parts new since, as
+# they are.
+UPGRADE_FROM      = 0.1.0
+UPGRADE_NEW_PARTS = src/timeline.sql
+UPGRADE_SCRIPT    = $(EXTENSION)--$(UPGRADE_FROM)--$(EXTVERSION).sql
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(UPGRADE_SCRIPT)
 DATA       = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
 
 # pg_regress: sql/NAME.sql against expected/NAME.out, `setup` first.
@@ -39,6 +45,10 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control
 # Generated part: funnel_step/funnel_path overloads with 1-8 separate steps.
 src/funnel_overloads.sql: src/funnel_overloads.sh
 	sh $< > $@.tmp && mv $@.tmp $@
+
+$(UPGRADE_SCRIPT): src/upgrade--$(UPGRADE_FROM)--$(EXTVERSION).sql $(UPGRADE_NEW_PARTS)
+	{ cat src/upgrade--$(UPGRADE_FROM)--$(EXTVERSION).sql; \
+	  for part in $(UPGRADE_NEW_PARTS); do printf '\n-- %s (new in $(EXTVERSION))\n' "$$part"; cat "$$part"; done; } > $@
 
 # PGXS tracks no header dependencies: rebuild every object when a header changes.
 $(OBJS): $(wildcard src/*.h)
