@@ -154,20 +154,21 @@ journey_reader_varint(JourneyReader *r)
 }
 
 /*
- * The next event of a journey into *ev; false after the last one (then
- * the value must have been read exactly to its end).  Inline: the
- * analyses call it once per event.  Every check that keeps a read in
- * bounds or a timestamp finite stays (label index < nlabels, deltas
- * without overflow, the exact end); a corrupted value raises an error.
+ * The label index of the next event, its timestamp left in r->prev_ts;
+ * -1 after the last one.  The common part of journey_reader_next and
+ * journey_reader_next_label: every check that keeps a read in bounds or a
+ * timestamp finite stays (label index < nlabels, deltas without
+ * overflow); a corrupted value raises an error.  The amount (if any) is
+ * still to be read, then journey_reader_done.
  */
-static pg_attribute_always_inline bool
-journey_reader_next(JourneyReader *r, JourneyEvent *ev)
+static pg_attribute_always_inline int32
+journey_reader_step(JourneyReader *r)
 {
 	uint64		delta;
 	uint64		label;
 
 	if (r->nread >= r->nevents)
-		return false;
+		return -1;
 	if (unlikely(r->flags & JOURNEY_SPLIT_LABELS))
 	{
 		delta = journey_reader_varint(r);
@@ -199,18 +200,69 @@ journey_reader_next(JourneyReader *r, JourneyEvent *ev)
 	else if (unlikely((int32) label < r->prev_label) && r->nread > 0)
 		journey_reader_corrupt(r, "The events are not in order.");
 	r->prev_label = (int32) label;
+	return (int32) label;
+}
+
+/* An event read: after the last one the value must end exactly. */
+static pg_attribute_always_inline void
+journey_reader_done(JourneyReader *r)
+{
+	r->nread++;
+	if (unlikely(r->nread == r->nevents) && r->pos != r->end)
+		journey_reader_corrupt(r, "The value has bytes left over.");
+}
+
+/*
+ * The next event of a journey into *ev; false after the last one (then
+ * the value must have been read exactly to its end).  Inline: the
+ * analyses call it once per event.
+ */
+static pg_attribute_always_inline bool
+journey_reader_next(JourneyReader *r, JourneyEvent *ev)
+{
+	int32		label = journey_reader_step(r);
+
+	if (label < 0)
+		return false;
 	ev->ts = r->prev_ts;
-	ev->label = (int32) label;
+	ev->label = label;
 	ev->amount_kind = JOURNEY_AMOUNT_NONE;
 	ev->mantissa = 0;
 	ev->amount_text = NULL;
 	ev->amount_len = 0;
 	if (r->flags & JOURNEY_HAS_AMOUNTS)
 		journey_reader_amount(r, ev);
-	r->nread++;
-	if (unlikely(r->nread == r->nevents) && r->pos != r->end)
-		journey_reader_corrupt(r, "The value has bytes left over.");
+	journey_reader_done(r);
 	return true;
+}
+
+/*
+ * The next event's label index (its timestamp in r->prev_ts), -1 after
+ * the last one: journey_reader_next for an analysis that needs no
+ * amount.  An amount is skipped inline when it is a one-byte tag (none,
+ * or a small mantissa: no check to make), else read and checked as
+ * journey_reader_next reads it.
+ */
+static pg_attribute_always_inline int32
+journey_reader_next_label(JourneyReader *r)
+{
+	int32		label = journey_reader_step(r);
+
+	if (label < 0)
+		return -1;
+	if (r->flags & JOURNEY_HAS_AMOUNTS)
+	{
+		if (likely(r->pos < r->end && *r->pos < 0x80 && *r->pos != 1))
+			r->pos++;
+		else
+		{
+			JourneyEvent ev;
+
+			journey_reader_amount(r, &ev);
+		}
+	}
+	journey_reader_done(r);
+	return label;
 }
 
 /* Byte-order comparison of two labels (the dictionary and tie order). */

@@ -36,6 +36,7 @@
 #include "common/int.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "port/pg_bitutils.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -189,6 +190,44 @@ analysis_match(const JourneyReader *r, uint64 *masks, const LabelList *l, bool p
 	return all;
 }
 
+/*
+ * analysis_match(r, masks, steps, true, 0) for a small dictionary, in one
+ * pass over it (no lookup call per step): masks[i] gets bit k for every
+ * step k whose label is label i, the first such i only as
+ * journey_label_index finds it.  Sets masks[0..nlabels) and returns the
+ * bits set.
+ */
+static uint64
+analysis_match_steps(const JourneyReader *r, uint64 *masks, const LabelList *l)
+{
+	uint64		all = 0;
+	int			i;
+	int			k;
+
+	Assert(r->nlabels <= JOURNEY_READER_INLINE_LABELS);
+	for (i = 0; i < r->nlabels; i++)
+	{
+		const char *d = r->labels[i].data;
+		int			len = r->labels[i].len;
+		uint64		m = 0;
+
+		for (k = 0; k < l->n; k++)
+		{
+			const char *sd = l->data[k];
+			uint64		b = UINT64CONST(1) << k;
+
+			if (l->len[k] != len || sd == NULL || (all & b))
+				continue;
+			if (len > 0 && (sd[0] != d[0] || memcmp(sd, d, len) != 0))
+				continue;
+			m |= b;
+		}
+		masks[i] = m;
+		all |= m;
+	}
+	return all;
+}
+
 /* ---------------------------------------------------------------------
  * funnel_step(j, window, steps [, mode]), funnel_path(j, window, steps [, mode])
  */
@@ -222,6 +261,230 @@ analysis_funnel_modes(FunctionCallInfo fcinfo, AnalysisCache *c, int argno)
 }
 
 /*
+ * One timestamp's steps (uni: the union of its events' masks) in the
+ * default mode's walk, as funnel_walk_group walks them without options:
+ * step 1 (re)starts a chain at t; step k >= 2 extends the chain reaching
+ * level k-1 (its start first[k-1]: set once reached >= k-1) when t is
+ * within the window of that start, steps in ascending order so that one
+ * timestamp may take several steps.  Returns the level reached.
+ */
+static pg_attribute_always_inline int
+funnel_default_group(int64 *first, int reached, int nsteps, int64 window, int64 t, uint64 uni)
+{
+	int			k;
+
+	if (uni & 1)
+	{
+		first[1] = t;
+		if (reached < 1)
+			reached = 1;
+	}
+	for (k = 2; k <= nsteps && k - 1 <= reached; k++)
+	{
+		/* events are in time order: t >= first[k-1], exact in uint64 */
+		if ((uni & (UINT64CONST(1) << (k - 1))) &&
+			(uint64) t - (uint64) first[k - 1] <= (uint64) window)
+		{
+			first[k] = first[k - 1];
+			if (reached < k)
+				reached = k;
+			if (k == nsteps)
+				break;
+		}
+	}
+	return reached;
+}
+
+/*
+ * journey_reader_varint on a local position *pp (r's position is written
+ * only for the slow path, which restarts from the varint's first byte).
+ * With 8 bytes left, a varint of up to 8 bytes is taken from one
+ * little-endian word, without a branch per byte; else byte by byte with
+ * the reader's checks.
+ */
+static pg_attribute_always_inline uint64
+analysis_varint(JourneyReader *r, const uint8 **pp, const uint8 *end)
+{
+	const uint8 *p = *pp;
+	uint64		v = 0;
+	int			shift;
+
+#ifndef WORDS_BIGENDIAN
+	if (likely(end - p >= 8))
+	{
+		uint64		w;
+		uint64		stop;
+
+		memcpy(&w, p, sizeof(w));
+		stop = ~w & UINT64CONST(0x8080808080808080);
+		if (likely(stop != 0))
+		{
+			int			last = pg_rightmost_one_pos64(stop);	/* 7, 15, ..., 63 */
+
+			/* the bytes up to the last one, their 7-bit groups packed */
+			w &= (UINT64CONST(2) << last) - 1;
+			w &= UINT64CONST(0x7f7f7f7f7f7f7f7f);
+			w = (w & UINT64CONST(0x007f007f007f007f)) |
+				((w & UINT64CONST(0x7f007f007f007f00)) >> 1);
+			w = (w & UINT64CONST(0x00003fff00003fff)) |
+				((w & UINT64CONST(0x3fff00003fff0000)) >> 2);
+			w = (w & UINT64CONST(0x000000000fffffff)) |
+				((w & UINT64CONST(0x0fffffff00000000)) >> 4);
+			*pp = p + (last >> 3) + 1;
+			return w;
+		}
+	}
+#endif
+	for (shift = 0; shift < 63 && p < end; shift += 7)
+	{
+		uint8		byte = *p++;
+
+		v |= (uint64) (byte & 0x7f) << shift;
+		if ((byte & 0x80) == 0)
+		{
+			*pp = p;
+			return v;
+		}
+	}
+	/* a 10th byte or an error */
+	r->pos = *pp;
+	v = journey_reader_varint_slow(r);
+	*pp = r->pos;
+	return v;
+}
+
+/*
+ * funnel_step in the default mode (no option), the common case: the
+ * windowFunnel walk made while decoding the events, with no entry array
+ * and no sort.  The same level as funnel_search's default walk over the
+ * entries: that walk looks at each timestamp's union of masks only
+ * (events of no step add nothing), and stops once the level is nsteps,
+ * as this one does (the rest of the value is then not read).
+ *
+ * The decoding is journey_reader_next_label's, every check kept, with
+ * the reader's position, timestamp and counters in locals (the reader
+ * is written back before anything out of line that reads it): the
+ * packed form only, the split one goes through journey_reader_next_label.
+ */
+static int
+analysis_funnel_default(JourneyReader *r, const uint64 *masks, int nsteps, int64 window)
+{
+	int64		first[FUNNEL_MAX_STEPS + 1];
+	int			reached = 0;
+	int64		t = 0;
+	uint64		uni = 0;
+	const uint8 *p = r->pos;
+	const uint8 *end = r->end;
+	int64		nread = r->nread;
+	const int64 nevents = r->nevents;
+	int64		ts = r->prev_ts;
+	int32		prev_label = r->prev_label;
+	const int	lbits = r->lbits;
+	const uint64 lmask = (UINT64CONST(1) << lbits) - 1;
+	const uint64 nlabels = (uint64) r->nlabels;
+	const uint64 unit = (uint64) r->unit;
+	const bool	amounts = (r->flags & JOURNEY_HAS_AMOUNTS) != 0;
+
+	if (unlikely(r->flags & JOURNEY_SPLIT_LABELS))
+	{
+		int32		label;
+
+		while ((label = journey_reader_next_label(r)) >= 0)
+		{
+			uint64		mask = masks[label];
+
+			if (unlikely((r->nread & ANALYSIS_INTERRUPT_EVERY) == 0))
+				CHECK_FOR_INTERRUPTS();
+			if (mask == 0)
+				continue;
+			if (r->prev_ts != t && uni != 0)
+			{
+				reached = funnel_default_group(first, reached, nsteps, window, t, uni);
+				if (reached == nsteps)
+					return reached;
+				uni = 0;
+			}
+			t = r->prev_ts;
+			uni |= mask;
+		}
+		if (uni != 0)
+			reached = funnel_default_group(first, reached, nsteps, window, t, uni);
+		return reached;
+	}
+
+	while (nread < nevents)
+	{
+		uint64		packed;
+		uint64		delta;
+		uint64		label;
+		uint64		mask;
+		r->nread = nread;
+		packed = analysis_varint(r, &p, end);
+		delta = packed >> lbits;
+		label = packed & lmask;
+		r->nread = nread;
+		if (unlikely(label >= nlabels))
+			journey_reader_corrupt(r, "A label index is out of range.");
+		if (delta > 0)
+		{
+			uint64		room = (uint64) (END_TIMESTAMP - 1) - (uint64) ts;
+			uint64		step = delta;
+
+			if (unlikely(nread == 0))
+				journey_reader_corrupt(r, "The first event has a time delta.");
+			if (unlikely((unit != 1 && pg_mul_u64_overflow(delta, unit, &step)) ||
+						 step > room))
+				journey_reader_corrupt(r, "A timestamp is out of range.");
+			ts = (int64) ((uint64) ts + step);
+		}
+		else if (unlikely((int32) label < prev_label) && nread > 0)
+			journey_reader_corrupt(r, "The events are not in order.");
+		prev_label = (int32) label;
+		if (amounts)
+		{
+			/*
+			 * A tag other than 1 (no amount, or a mantissa) needs no check
+			 * but the varint's; a text amount as the reader reads it.
+			 */
+			const uint8 *tag = p;
+
+			if (analysis_varint(r, &p, end) == 1)
+			{
+				JourneyEvent ev;
+
+				r->pos = tag;
+				journey_reader_amount(r, &ev);
+				p = r->pos;
+			}
+		}
+		nread++;
+		if (unlikely(nread == nevents) && p != end)
+		{
+			r->nread = nread;
+			journey_reader_corrupt(r, "The value has bytes left over.");
+		}
+		if (unlikely((nread & ANALYSIS_INTERRUPT_EVERY) == 0))
+			CHECK_FOR_INTERRUPTS();
+
+		mask = masks[label];
+		if (mask == 0)
+			continue;
+		if (ts != t && uni != 0)
+		{
+			reached = funnel_default_group(first, reached, nsteps, window, t, uni);
+			if (reached == nsteps)
+				return reached;
+			uni = 0;
+		}
+		t = ts;
+		uni |= mask;
+	}
+	if (uni != 0)
+		reached = funnel_default_group(first, reached, nsteps, window, t, uni);
+	return reached;
+}
+
+/*
  * The windowFunnel search over a journey: the level reached, and at[] as
  * funnel_search fills it (at may be NULL).  Parameters are checked as the
  * aggregates check them, before the journey is looked at.
@@ -237,6 +500,7 @@ analysis_funnel(FunctionCallInfo fcinfo, int *nsteps_out, int64 *window_out, int
 	JourneyReader r;
 	JourneyEvent ev;
 	uint64	   *masks;
+	uint64		small_masks[JOURNEY_READER_INLINE_LABELS];
 	uint64		matched;
 	FunnelEntry *e;
 	int64		n = 0;
@@ -274,13 +538,44 @@ analysis_funnel(FunctionCallInfo fcinfo, int *nsteps_out, int64 *window_out, int
 		return 0;
 
 	journey_reader_init(&r, PG_GETARG_JOURNEY_P(0), JOURNEY_FROM_STATE);
-	masks = analysis_masks(c, &r);
-	matched = analysis_match(&r, masks, steps, true, 0);
+	if (r.nlabels <= JOURNEY_READER_INLINE_LABELS)
+	{
+		masks = small_masks;
+		matched = analysis_match_steps(&r, masks, steps);
+	}
+	else
+	{
+		masks = analysis_masks(c, &r);
+		matched = analysis_match(&r, masks, steps, true, 0);
+	}
 	if ((matched & 1) == 0)
 	{
 		/* no event is step 1: level 0 */
 		journey_reader_free(&r);
 		return 0;
+	}
+	if (modes == 0 && at == NULL)
+	{
+		/*
+		 * Without options a step-1 event reaches level 1, and no chain
+		 * gets past a step no event is: the level is within [1, reach],
+		 * reach the steps 1, 2, ... present.  Steps past reach cannot
+		 * matter; with reach 1 the answer needs no event.
+		 */
+		int			reach = ~matched == 0 ? 64 : pg_rightmost_one_pos64(~matched);
+
+		if (reach > nsteps)
+			reach = nsteps;
+		if (reach > 1 && reach < nsteps)
+		{
+			uint64		keep = (UINT64CONST(1) << reach) - 1;
+
+			for (k = 0; k < r.nlabels; k++)
+				masks[k] &= keep;
+		}
+		level = reach == 1 ? 1 : analysis_funnel_default(&r, masks, reach, window);
+		journey_reader_free(&r);
+		return level;
 	}
 	e = c->entries;
 	while (journey_reader_next(&r, &ev))
