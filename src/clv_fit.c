@@ -628,11 +628,6 @@ clv_binary_error(const char *type, const char *detail)
 	journey_invalid_value(JOURNEY_FROM_BINARY, type, "%s", detail);
 }
 
-static void
-clv_unsupported_version(int version, const char *type)
-{
-	journey_unsupported_version(JOURNEY_FROM_BINARY, version, type);
-}
 
 PG_FUNCTION_INFO_V1(clv_data_recv);
 Datum
@@ -647,7 +642,7 @@ clv_data_recv(PG_FUNCTION_ARGS)
 	int			i;
 
 	if (version != CLV_DATA_VERSION)
-		clv_unsupported_version(version, "clv_data");
+		journey_unsupported_version(JOURNEY_FROM_BINARY, version, "clv_data");
 	if (kind != CLV_KIND_BGNBD && kind != CLV_KIND_GG)
 		clv_binary_error("clv_data", psprintf("Unknown model kind %d.", kind));
 	if (n < 0 || n > CLV_MAX_CAPACITY || (Size) n * 32 > (Size) (buf->len - buf->cursor))
@@ -1125,7 +1120,7 @@ clv_model_recv(PG_FUNCTION_ARGS)
 
 	/* version 1 (0.1.0) is version 2 without the fit's convergence */
 	if (version != 1 && version != CLV_MODEL_VERSION)
-		clv_unsupported_version(version, "clv_model");
+		journey_unsupported_version(JOURNEY_FROM_BINARY, version, "clv_model");
 	m->kind = journey_recv_uint8(buf, "clv_model");
 	m->fitted = journey_recv_uint8(buf, "clv_model");
 	m->n = journey_recv_int64(buf, "clv_model");

@@ -219,9 +219,7 @@ clv_inputs_deserialize(PG_FUNCTION_ARGS)
 	journey_bytea_reader(&buf, bytes);
 	version = journey_recv_uint8(&buf, "clv_inputs state");
 	if (version != CLV_INPUTS_VERSION)
-		ereport(ERROR,
-				(errcode(journey_origin_errcode(JOURNEY_FROM_STATE)),
-				 errmsg("unsupported format version %d for type %s", version, "clv_inputs state")));
+		journey_unsupported_version(JOURNEY_FROM_STATE, version, "clv_inputs state");
 	obs_end = journey_recv_int64(&buf, "clv_inputs state");
 	period = journey_recv_int64(&buf, "clv_inputs state");
 	n = journey_recv_int32(&buf, "clv_inputs state");

@@ -263,25 +263,6 @@ durations_copy(const Durations *d)
 	return copy;
 }
 
-/* Raise the error for a value of a format version we do not know. */
-static void
-durations_unsupported_version(int version, JourneyOrigin origin)
-{
-	journey_unsupported_version(origin, version, "durations");
-}
-
-/*
- * 0.1.0's name for durations_check, with the origin as "text" or "binary"
- * (anything else counts as an internal state).
- */
-void
-durations_validate(const Durations *d, const char *origin)
-{
-	durations_check(d, strcmp(origin, "text") == 0 ? JOURNEY_FROM_TEXT
-					: strcmp(origin, "binary") == 0 ? JOURNEY_FROM_BINARY
-					: JOURNEY_FROM_STATE);
-}
-
 /*
  * Reject any value a hostile or corrupted input could carry: wrong
  * version, window out of range, counts that do not add up, min/max/sum
@@ -300,7 +281,7 @@ durations_check(const Durations *d, JourneyOrigin origin)
 
 	durations_init_constants();
 	if (d->version != DURATIONS_VERSION)
-		durations_unsupported_version(d->version, origin);
+		journey_unsupported_version(origin, d->version, "durations");
 	if (d->flags != 0)
 		problem = "unknown flags";
 	else if (d->nbuckets > DURATIONS_MAX_BUCKETS)
@@ -465,7 +446,7 @@ durations_in(PG_FUNCTION_ARGS)
 		long		version = strtol(p + 1, &end, 10);
 
 		if (*end == ' ' && version != DURATIONS_VERSION && version >= 0 && version < INT_MAX)
-			durations_unsupported_version((int) version, JOURNEY_FROM_TEXT);
+			journey_unsupported_version(JOURNEY_FROM_TEXT, (int) version, "durations");
 	}
 	if (p[0] != 'v' || p[1] != '1' || p[2] != ' ')
 		durations_syntax_error(input, "A durations value starts with its format version \"v1\".");
@@ -598,7 +579,7 @@ durations_recv(PG_FUNCTION_ARGS)
 	header.version = journey_recv_uint8(buf, "durations");
 	header.flags = journey_recv_uint8(buf, "durations");
 	if (header.version != DURATIONS_VERSION)
-		durations_unsupported_version(header.version, JOURNEY_FROM_BINARY);
+		journey_unsupported_version(JOURNEY_FROM_BINARY, header.version, "durations");
 	header.count = journey_recv_int64(buf, "durations");
 	header.zero_count = journey_recv_int64(buf, "durations");
 	header.sum_hi = journey_recv_int64(buf, "durations");

@@ -57,11 +57,9 @@ extern Durations *durations_copy(const Durations *d);
 
 /*
  * Raise an error unless d is a consistent value, with the SQLSTATE of
- * where it came from (journey.h).  durations_validate is the older form,
- * origin "text" or "binary" (anything else: an aggregate state).
+ * where it came from (journey.h).
  */
 extern void durations_check(const Durations *d, JourneyOrigin origin);
-extern void durations_validate(const Durations *d, const char *origin);
 
 /* percentile_disc-ranked quantile within 1%; errors when q is not in [0,1]. */
 extern int64 durations_quantile_usec(const Durations *d, double q);

@@ -62,11 +62,7 @@ funnel_path_detoast(Datum d)
 	/* version 1: version, flags, nsteps, reached, 4 reserved bytes, times */
 	reached = path->reached;
 	if (VARSIZE(path) != FUNNEL_PATH_V1_HEADER + sizeof(int64) * reached)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("corrupted value of type funnel_path"),
-				 errdetail("A version 1 value of %u bytes has %d steps reached.",
-						   (unsigned) VARSIZE(path), reached)));
+		journey_invalid_value(JOURNEY_FROM_STATE, "funnel_path", "A version 1 value of %u bytes has %d steps reached.", (unsigned) VARSIZE(path), reached);
 	upgraded = funnel_path_make(path->nsteps, reached, false, 0, 0);
 	memcpy(upgraded->at, raw + FUNNEL_PATH_V1_HEADER, sizeof(int64) * reached);
 	return upgraded;
@@ -86,12 +82,6 @@ funnel_path_span(const FunnelPath *path, int from, int to)
 	return span;
 }
 
-static void
-funnel_path_unsupported_version(JourneyOrigin origin, int version)
-{
-	journey_unsupported_version(origin, version, "funnel_path");
-}
-
 /*
  * Everything a value could carry that the aggregate never writes: each
  * check here applies to text and binary input alike.
@@ -102,7 +92,7 @@ funnel_path_validate(const FunnelPath *path, JourneyOrigin origin)
 	int			k;
 
 	if (path->version != FUNNEL_PATH_VERSION)
-		funnel_path_unsupported_version(origin, path->version);
+		journey_unsupported_version(origin, path->version, "funnel_path");
 	if ((path->flags & ~FUNNEL_PATH_PARAMS) != 0)
 		journey_invalid_value(origin, "funnel_path", "Unknown flags.");
 	if (path->nsteps < 1 || path->nsteps > FUNNEL_MAX_STEPS)
@@ -307,7 +297,7 @@ funnel_path_recv(PG_FUNCTION_ARGS)
 	int			k;
 
 	if (version != 1 && version != FUNNEL_PATH_VERSION)
-		funnel_path_unsupported_version(JOURNEY_FROM_BINARY, version);
+		journey_unsupported_version(JOURNEY_FROM_BINARY, version, "funnel_path");
 	nsteps = journey_recv_uint8(buf, "funnel_path");
 	reached = journey_recv_uint8(buf, "funnel_path");
 	if (version >= 2)

@@ -174,10 +174,7 @@ funnel_upgrade(Funnel *f)
 		return f;
 	start = MAXALIGN(FUNNEL_V1_REACHED + sizeof(int64) * nsteps + sizeof(uint32) * 2 * nsteps);
 	if (nsteps < 1 || nsteps > FUNNEL_MAX_STEPS || VARSIZE(f) < start)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("corrupted value of type funnel"),
-				 errdetail("A version 1 value of %u bytes has %d steps.", (unsigned) VARSIZE(f), nsteps)));
+		journey_invalid_value(JOURNEY_FROM_STATE, "funnel", "A version 1 value of %u bytes has %d steps.", (unsigned) VARSIZE(f), nsteps);
 	memcpy(&customers, raw + offsetof(FunnelV1, customers), sizeof(int64));
 	memcpy(reached, raw + FUNNEL_V1_REACHED, sizeof(int64) * nsteps);
 	off = (const uint32 *) (raw + FUNNEL_V1_REACHED + sizeof(int64) * nsteps);
@@ -186,16 +183,10 @@ funnel_upgrade(Funnel *f)
 		if (off[slot] == 0)
 			continue;
 		if (off[slot] < start || off[slot] + DURATIONS_HEADER_SIZE > VARSIZE(f))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("corrupted value of type funnel"),
-					 errdetail("A version 1 value has a durations offset out of bounds.")));
+			journey_invalid_value(JOURNEY_FROM_STATE, "funnel", "A version 1 value has a durations offset out of bounds.");
 		durs[slot] = (Durations *) (raw + off[slot]);
 		if (off[slot] + VARSIZE(durs[slot]) > VARSIZE(f))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("corrupted value of type funnel"),
-					 errdetail("A version 1 value has a durations summary out of bounds.")));
+			journey_invalid_value(JOURNEY_FROM_STATE, "funnel", "A version 1 value has a durations summary out of bounds.");
 	}
 	return funnel_build(nsteps, f->flags & FUNNEL_TIMED, funnel_no_params, customers, reached, durs);
 }
@@ -595,6 +586,7 @@ funnel_in(PG_FUNCTION_ARGS)
 	int			version;
 	int			k;
 	int			last_step = 1;
+	size_t		digits;
 	Funnel	   *f;
 
 	durations_init_constants();
@@ -602,8 +594,8 @@ funnel_in(PG_FUNCTION_ARGS)
 		version = 1;
 	else if (strncmp(p, "v2 steps=", 9) == 0)
 		version = 2;
-	else if (p[0] == 'v' && strspn(p + 1, "0123456789") >= 1 && strspn(p + 1, "0123456789") <= 3 &&
-			 strncmp(p + 1 + strspn(p + 1, "0123456789"), " steps=", 7) == 0)
+	else if (p[0] == 'v' && (digits = strspn(p + 1, "0123456789")) >= 1 && digits <= 3 &&
+			 strncmp(p + 1 + digits, " steps=", 7) == 0)
 		journey_unsupported_version(JOURNEY_FROM_TEXT, atoi(p + 1), "funnel");
 	else
 		funnel_syntax(input, "A funnel value starts with \"v2 steps=\".");

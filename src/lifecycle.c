@@ -314,9 +314,7 @@ lifecycle_deserialize(PG_FUNCTION_ARGS)
 	journey_bytea_reader(&buf, data);
 	version = journey_recv_uint8(&buf, what);
 	if (version != LIFECYCLE_SERIAL_VERSION)
-		ereport(ERROR,
-				(errcode(journey_origin_errcode(JOURNEY_FROM_STATE)),
-				 errmsg("unsupported format version %d for type %s", version, what)));
+		journey_unsupported_version(JOURNEY_FROM_STATE, version, what);
 	s.as_of = journey_recv_int64(&buf, what);
 	s.dormant = journey_recv_int64(&buf, what);
 	s.churned = journey_recv_int64(&buf, what);

@@ -616,9 +616,7 @@ cohort_retention_upgrade(struct varlena *raw)
 	if (r->version == COHORT_RETENTION_VERSION)
 		return r;
 	if (r->version != COHORT_RETENTION_VERSION_1)
-		ereport(ERROR,
-				(errcode(journey_origin_errcode(JOURNEY_FROM_STATE)),
-				 errmsg("unsupported format version %d for type %s", r->version, "cohort_retention")));
+		journey_unsupported_version(JOURNEY_FROM_STATE, r->version, "cohort_retention");
 	old = (const CohortRetentionV1 *) raw;
 	if (old->periods < 1 || old->periods > RETENTION_MAX_PERIODS ||
 		VARSIZE(old) != COHORT_RETENTION_V1_SIZE(old->periods))
@@ -638,9 +636,7 @@ cohort_retention_validate(const CohortRetention *r, JourneyOrigin origin)
 	int			k;
 
 	if (r->version != COHORT_RETENTION_VERSION)
-		ereport(ERROR,
-				(errcode(journey_origin_errcode(origin)),
-				 errmsg("unsupported format version %d for type %s", r->version, "cohort_retention")));
+		journey_unsupported_version(origin, r->version, "cohort_retention");
 	if (r->flags != 0 || r->unused != 0 || r->unused2 != 0)
 		journey_invalid_value(origin, "cohort_retention", "The reserved flags are not zero.");
 	if (r->periods < 1 || r->periods > RETENTION_MAX_PERIODS ||
@@ -795,9 +791,7 @@ cohort_retention_recv(PG_FUNCTION_ARGS)
 
 	version = journey_recv_uint8(buf, what);
 	if (version != COHORT_RETENTION_VERSION && version != COHORT_RETENTION_VERSION_1)
-		ereport(ERROR,
-				(errcode(journey_origin_errcode(JOURNEY_FROM_BINARY)),
-				 errmsg("unsupported format version %d for type %s", version, what)));
+		journey_unsupported_version(JOURNEY_FROM_BINARY, version, what);
 	flags = journey_recv_uint8(buf, what);
 	periods = journey_recv_int32(buf, what);
 	if (version == COHORT_RETENTION_VERSION)

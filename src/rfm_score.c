@@ -578,12 +578,6 @@ rfm_model_out(PG_FUNCTION_ARGS)
 }
 
 static void
-rfm_model_unsupported_version(int64 version, JourneyOrigin origin)
-{
-	journey_unsupported_version(origin, version, "rfm_model");
-}
-
-static void
 rfm_model_syntax_error(const char *input, const char *detail)
 {
 	ereport(ERROR,
@@ -636,7 +630,7 @@ rfm_model_in(PG_FUNCTION_ARGS)
 	rfm_model_expect(input, &p, "v");
 	version = rfm_model_parse_int(input, &p, "version");
 	if (version != RFM_MODEL_VERSION)
-		rfm_model_unsupported_version(version, JOURNEY_FROM_TEXT);
+		journey_unsupported_version(JOURNEY_FROM_TEXT, version, "rfm_model");
 	rfm_model_expect(input, &p, " bins=");
 	bins = rfm_model_parse_int(input, &p, "bins");
 	if (bins < RFM_MIN_BINS || bins > RFM_MAX_BINS)
@@ -739,7 +733,7 @@ rfm_model_recv(PG_FUNCTION_ARGS)
 				i;
 
 	if (version != RFM_MODEL_VERSION)
-		rfm_model_unsupported_version(version, JOURNEY_FROM_BINARY);
+		journey_unsupported_version(JOURNEY_FROM_BINARY, version, "rfm_model");
 	model = rfm_model_alloc(bins, RFM_MODEL_MAX_VALUES);
 	model->n = journey_recv_int64(buf, "rfm_model");
 	for (d = 0; d < RFM_NDIMS; d++)
@@ -936,7 +930,7 @@ rfm_model_scorer(FunctionCallInfo fcinfo)
 	if (VARSIZE(header) < RFM_MODEL_HEADER_SIZE)
 		journey_invalid_value(JOURNEY_FROM_STATE, "rfm_model", "The value is truncated.");
 	if (header->version != RFM_MODEL_VERSION)
-		rfm_model_unsupported_version(header->version, JOURNEY_FROM_STATE);
+		journey_unsupported_version(JOURNEY_FROM_STATE, header->version, "rfm_model");
 	if (cache != NULL && memcmp(cache->header.bytes + VARHDRSZ, (const char *) header + VARHDRSZ,
 								RFM_MODEL_HEADER_SIZE - VARHDRSZ) == 0 && header->thresholds_valid)
 		return &cache->header.model;

@@ -142,9 +142,7 @@ journey_reader_init(JourneyReader *r, const struct varlena *value, JourneyOrigin
 	r->origin = origin;
 	version = reader_byte(r);
 	if (version != JOURNEY_FORMAT_VERSION)
-		ereport(ERROR,
-				(errcode(journey_origin_errcode(origin)),
-				 errmsg("unsupported format version %d for type %s", version, "journey")));
+		journey_unsupported_version(origin, version, "journey");
 	r->flags = reader_byte(r);
 	if (r->flags & ~(JOURNEY_KNOWN_FLAGS | JOURNEY_UNIT_MASK))
 		journey_corrupt(r, "The value has unknown flags.");

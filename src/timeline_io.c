@@ -523,9 +523,7 @@ journey_recv(PG_FUNCTION_ARGS)
 
 	version = journey_recv_uint8(buf, "journey");
 	if (version != JOURNEY_FORMAT_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("unsupported format version %d for type %s", version, "journey")));
+		journey_unsupported_version(JOURNEY_FROM_BINARY, version, "journey");
 	nlabels = journey_recv_int32(buf, "journey");
 	/* each label takes at least its 4-byte length */
 	if (nlabels < 0 || nlabels > (buf->len - buf->cursor) / 4)

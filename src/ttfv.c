@@ -202,9 +202,7 @@ ttfv_deserialize(PG_FUNCTION_ARGS)
 	journey_bytea_reader(&buf, data);
 	version = journey_recv_uint8(&buf, "time_to_first_value state");
 	if (version != TTFV_SERIAL_VERSION)
-		ereport(ERROR,
-				(errcode(journey_origin_errcode(JOURNEY_FROM_STATE)),
-				 errmsg("unsupported format version %d for type %s", version, "time_to_first_value state")));
+		journey_unsupported_version(JOURNEY_FROM_STATE, version, "time_to_first_value state");
 	state = ttfv_new_state(aggcontext);
 	state->first_start = journey_recv_int64(&buf, "time_to_first_value state");
 	state->first_value = journey_recv_int64(&buf, "time_to_first_value state");
