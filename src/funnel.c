@@ -92,6 +92,7 @@ funnel_parse_modes(text *mode)
 		char	   *start;
 		char	   *end;
 		int			flag;
+		int			i;
 		char		save;
 
 		while (*p == ' ' || *p == '\t' || *p == '\n')
@@ -113,16 +114,13 @@ funnel_parse_modes(text *mode)
 					 errmsg("empty option in funnel mode \"%s\"", text_to_cstring(mode)),
 					 errhint(FUNNEL_MODES_HINT)));
 		}
-		if (strcmp(start, "strict_deduplication") == 0)
-			flag = FUNNEL_DEDUP;
-		else if (strcmp(start, "strict_order") == 0)
-			flag = FUNNEL_ORDER;
-		else if (strcmp(start, "strict_increase") == 0)
-			flag = FUNNEL_INCREASE;
-		else if (strcmp(start, "strict_once") == 0)
-			flag = FUNNEL_ONCE;
-		else if (strcmp(start, "allow_reentry") == 0)
-			flag = FUNNEL_REENTRY;
+		/* funnel_mode_names[i] is the option of flag bit i */
+		flag = 0;
+		for (i = 0; i < (int) lengthof(funnel_mode_names); i++)
+			if (strcmp(start, funnel_mode_names[i]) == 0)
+				flag = 1 << i;
+		if (flag != 0)
+			;
 		else if (strcmp(start, "strict") == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -366,16 +364,6 @@ funnel_grow(FunnelState *state, int32 need)
 	/* the masks stay; the timestamps move behind the larger mask array */
 	memmove(funnel_ts(state), (char *) state->data + old_ts, (Size) state->n * sizeof(int64));
 	return state;
-}
-
-static inline int
-funnel_entry_cmp(const FunnelEntry *a, const FunnelEntry *b)
-{
-	if (a->ts != b->ts)
-		return a->ts < b->ts ? -1 : 1;
-	if (a->mask != b->mask)
-		return a->mask < b->mask ? -1 : 1;
-	return 0;
 }
 
 /*
@@ -1021,11 +1009,7 @@ funnel_state_entries(FunnelState *state, FunnelEntry *e)
 		e[i].ts = ts[i];
 		e[i].mask = funnel_mask_get(state, i);
 	}
-	for (i = 1; i < n; i++)
-		if (funnel_entry_cmp(&e[i - 1], &e[i]) > 0)
-			break;
-	if (i < n)
-		funnel_sort_entries(e, n);
+	funnel_sort_entries(e, n);
 }
 
 /* The search over a state's entries; at: NULL or nsteps slots. */

@@ -171,6 +171,12 @@ funnel_sort_entries(FunnelEntry *entries, int n)
 	int			depth = 0;
 	int			m;
 
+	/* rows usually arrive in time order: nothing to do then */
+	for (m = 1; m < n; m++)
+		if (funnel_entry_lt(&entries[m], &entries[m - 1]))
+			break;
+	if (m >= n)
+		return;
 	for (m = n; m > 1; m >>= 1)
 		depth += 2;
 	funnel_intro_sort(entries, n, depth);
