@@ -10,7 +10,7 @@ OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 # The install script is assembled from one SQL part per capability, in
 # dependency order (a part may use the types of the parts before it).
 SQL_PARTS  = $(wildcard src/header.sql src/durations.sql src/ttfv.sql \
-                        src/funnel.sql) src/funnel_overloads.sql \
+                        src/funnel.sql) src/funnel_overloads.sql src/funnel_labels.sql \
              $(wildcard src/rfm.sql src/unit_economics.sql \
                         src/clv.sql src/lifecycle.sql src/retention.sql \
                         src/outreach.sql src/timeline.sql)
@@ -20,7 +20,7 @@ SQL_PARTS  = $(wildcard src/header.sql src/durations.sql src/ttfv.sql \
 # objects (src/upgrade--A--B.sql, by hand) and the SQL parts new since, as
 # they are.
 UPGRADE_FROM      = 0.1.0
-UPGRADE_NEW_PARTS = src/timeline.sql
+UPGRADE_NEW_PARTS = src/funnel_labels.sql src/timeline.sql
 UPGRADE_SCRIPT    = $(EXTENSION)--$(UPGRADE_FROM)--$(EXTVERSION).sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(UPGRADE_SCRIPT)
 DATA       = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))
