@@ -422,7 +422,6 @@ analysis_funnel_default(JourneyReader *r, const uint64 *masks, int nsteps, int64
 		packed = analysis_varint(r, &p, end);
 		delta = packed >> lbits;
 		label = packed & lmask;
-		r->nread = nread;
 		if (unlikely(label >= nlabels))
 			journey_reader_corrupt(r, "A label index is out of range.");
 		if (delta > 0)
@@ -578,10 +577,11 @@ analysis_funnel(FunctionCallInfo fcinfo, int *nsteps_out, int64 *window_out, int
 		return level;
 	}
 	e = c->entries;
-	while (journey_reader_next(&r, &ev))
+	while ((ev.label = journey_reader_next_label(&r)) >= 0)
 	{
 		uint64		mask = masks[ev.label];
 
+		ev.ts = r.prev_ts;
 		if ((r.nread & ANALYSIS_INTERRUPT_EVERY) == 0)
 			CHECK_FOR_INTERRUPTS();
 		if (mask == 0)
@@ -679,8 +679,9 @@ journey_ttfv(PG_FUNCTION_ARGS)
 	ttfv_state_init(&state);
 	if (ks >= 0 && kv >= 0)
 	{
-		while (journey_reader_next(&r, &ev))
+		while ((ev.label = journey_reader_next_label(&r)) >= 0)
 		{
+			ev.ts = r.prev_ts;
 			if ((r.nread & ANALYSIS_INTERRUPT_EVERY) == 0)
 				CHECK_FOR_INTERRUPTS();
 			if (ev.label == ks && !started)
@@ -736,8 +737,9 @@ journey_ttfv_start_at(PG_FUNCTION_ARGS)
 	kv = journey_label_index(&r, VARDATA_ANY(value_label), (int) VARSIZE_ANY_EXHDR(value_label));
 	if (kv >= 0)
 	{
-		while (journey_reader_next(&r, &ev))
+		while ((ev.label = journey_reader_next_label(&r)) >= 0)
 		{
+			ev.ts = r.prev_ts;
 			if ((r.nread & ANALYSIS_INTERRUPT_EVERY) == 0)
 				CHECK_FOR_INTERRUPTS();
 			/* value events before start_at cannot count */
@@ -780,10 +782,11 @@ analysis_lifecycle(FunctionCallInfo fcinfo, AnalysisCache *c, LifecycleState *st
 	masks = analysis_masks(c, &r);
 	if ((analysis_match(&r, masks, act, false, 0) | analysis_match(&r, masks, use, false, 1)) != 0)
 	{
-		while (journey_reader_next(&r, &ev))
+		while ((ev.label = journey_reader_next_label(&r)) >= 0)
 		{
 			uint64		mask = masks[ev.label];
 
+			ev.ts = r.prev_ts;
 			if ((r.nread & ANALYSIS_INTERRUPT_EVERY) == 0)
 				CHECK_FOR_INTERRUPTS();
 			if (ev.ts > state->as_of)
@@ -873,8 +876,9 @@ journey_active_periods(PG_FUNCTION_ARGS)
 		masks = analysis_masks(c, &r);
 		if (analysis_match(&r, masks, active, false, 0) != 0)
 		{
-			while (journey_reader_next(&r, &ev))
+			while ((ev.label = journey_reader_next_label(&r)) >= 0)
 			{
+				ev.ts = r.prev_ts;
 				if ((r.nread & ANALYSIS_INTERRUPT_EVERY) == 0)
 					CHECK_FOR_INTERRUPTS();
 				if (bounded && ev.ts >= end)
@@ -915,8 +919,9 @@ journey_retention(PG_FUNCTION_ARGS)
 		/* only condition 1 met would leave zeros anyway; none: zeros */
 		if (all & 1)
 		{
-			while (journey_reader_next(&r, &ev))
+			while ((ev.label = journey_reader_next_label(&r)) >= 0)
 			{
+				ev.ts = r.prev_ts;
 				if ((r.nread & ANALYSIS_INTERRUPT_EVERY) == 0)
 					CHECK_FOR_INTERRUPTS();
 				seen |= masks[ev.label];
