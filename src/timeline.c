@@ -544,11 +544,21 @@ journey_too_large(void)
 	((JOURNEY_BUILDER_CHUNK - BUILDER_HEADER_SIZE - JOURNEY_INLINE_LABELS * sizeof(JourneyBuildLabel) \
 	  - JOURNEY_INLINE_ARENA) / sizeof(JourneyBuildEvent))
 
+/*
+ * A builder on a shared dictionary (journey_agg's) is one 256-byte chunk:
+ * its header and ten events.
+ */
+#define JOURNEY_SHARED_CHUNK	256
+#define BUILDER_SHARED_EVENTS \
+	((JOURNEY_SHARED_CHUNK - BUILDER_HEADER_SIZE) / sizeof(JourneyBuildEvent))
+
 static inline bool
 builder_inline(const JourneyBuilder *b, const void *p)
 {
+	Size		chunk = b->dict != NULL ? JOURNEY_SHARED_CHUNK : JOURNEY_BUILDER_CHUNK;
+
 	return (const char *) p >= (const char *) b &&
-		(const char *) p < (const char *) b + JOURNEY_BUILDER_CHUNK;
+		(const char *) p < (const char *) b + chunk;
 }
 
 JourneyBuilder *
@@ -569,6 +579,183 @@ journey_builder_create(MemoryContext cxt)
 	b->cxt = cxt;
 	b->sorted = true;
 	return b;
+}
+
+static uint64
+label_prefix(const char *data, int len)
+{
+	uint64		prefix = 0;
+
+	memcpy(&prefix, data, Min(len, 8));
+	return prefix;
+}
+
+/* ---------- the shared label dictionary of journey_agg ---------- */
+
+typedef struct JourneyDictLabel
+{
+	const char *data;
+	int32		len;
+	uint32		code;
+	uint64		prefix;			/* the first 8 bytes, zero-padded */
+} JourneyDictLabel;
+
+struct JourneyLabelDict
+{
+	MemoryContext cxt;
+	JourneyDictLabel *labels;
+	int32		nlabels;
+	int32		maxlabels;
+	int32	   *hash;			/* open addressing, label id + 1, 0 empty */
+	uint32		hash_mask;
+	char	   *block;			/* label bytes are carved from blocks */
+	Size		block_left;
+};
+
+#define JOURNEY_DICT_BLOCK	8192
+
+static JourneyLabelDict *
+dict_create(MemoryContext cxt)
+{
+	JourneyLabelDict *d = (JourneyLabelDict *) MemoryContextAllocZero(cxt, sizeof(JourneyLabelDict));
+
+	d->cxt = cxt;
+	d->maxlabels = 32;
+	d->labels = (JourneyDictLabel *) MemoryContextAlloc(cxt, sizeof(JourneyDictLabel) * d->maxlabels);
+	d->hash_mask = 127;
+	d->hash = (int32 *) MemoryContextAllocZero(cxt, sizeof(int32) * (d->hash_mask + 1));
+	return d;
+}
+
+/* A label's hash: its first 8 bytes and length mixed, hash_bytes if longer */
+static inline uint32
+dict_code(uint64 prefix, const char *data, int len)
+{
+	uint64		h = prefix ^ ((uint64) len << 56);
+
+	if (len > 8)
+		return hash_bytes((const unsigned char *) data, len);
+	/* the 64-bit finalizer of MurmurHash3 */
+	h ^= h >> 33;
+	h *= UINT64CONST(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64CONST(0xc4ceb9fe1a85ec53);
+	h ^= h >> 33;
+	return (uint32) h;
+}
+
+static void
+dict_grow(JourneyLabelDict *d)
+{
+	uint32		size;
+	int32		i;
+
+	if (d->nlabels >= d->maxlabels)
+	{
+		if (d->maxlabels >= PG_INT32_MAX / 2)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many distinct journey labels in one journey_agg"),
+					 errdetail("One journey_agg call takes at most %d distinct labels.", PG_INT32_MAX / 2)));
+		d->maxlabels *= 2;
+		d->labels = (JourneyDictLabel *) repalloc_huge(d->labels, sizeof(JourneyDictLabel) * d->maxlabels);
+	}
+	/* the hash table stays less than half full */
+	if ((uint32) (d->nlabels + 1) * 2 < d->hash_mask)
+		return;
+	size = (d->hash_mask + 1) * 2;
+	pfree(d->hash);
+	d->hash = (int32 *) MemoryContextAllocHuge(d->cxt, sizeof(int32) * size);
+	memset(d->hash, 0, sizeof(int32) * size);
+	d->hash_mask = size - 1;
+	for (i = 0; i < d->nlabels; i++)
+	{
+		uint32		slot = d->labels[i].code & d->hash_mask;
+
+		while (d->hash[slot] != 0)
+			slot = (slot + 1) & d->hash_mask;
+		d->hash[slot] = i + 1;
+	}
+}
+
+/* The id of a label in the dictionary, added if new. */
+static int32
+dict_label(JourneyLabelDict *d, const char *data, int len)
+{
+	uint64		prefix = label_prefix(data, len);
+	uint32		code = dict_code(prefix, data, len);
+	uint32		slot = code & d->hash_mask;
+	int32		id;
+	JourneyDictLabel *l;
+	char	   *copy;
+
+	while ((id = d->hash[slot]) != 0)
+	{
+		l = &d->labels[id - 1];
+		if (l->code == code && l->prefix == prefix && l->len == len &&
+			(len <= 8 || memcmp(l->data + 8, data + 8, len - 8) == 0))
+			return id - 1;
+		slot = (slot + 1) & d->hash_mask;
+	}
+	/* a new label: the slot found is free, unless the table must grow */
+	if ((Size) len > d->block_left)
+	{
+		Size		size = Max((Size) len, JOURNEY_DICT_BLOCK);
+
+		d->block = (char *) MemoryContextAllocHuge(d->cxt, size);
+		d->block_left = size;
+	}
+	copy = d->block;
+	memcpy(copy, data, len);
+	d->block += len;
+	d->block_left -= len;
+	id = d->nlabels;
+	if (id >= d->maxlabels || (uint32) (id + 1) * 2 >= d->hash_mask)
+	{
+		d->nlabels = id;
+		dict_grow(d);
+		slot = code & d->hash_mask;
+		while (d->hash[slot] != 0)
+			slot = (slot + 1) & d->hash_mask;
+	}
+	l = &d->labels[id];
+	l->data = copy;
+	l->len = len;
+	l->code = code;
+	l->prefix = prefix;
+	d->hash[slot] = id + 1;
+	d->nlabels = id + 1;
+	return id;
+}
+
+/* journey_agg's builder: labels are ids of the call's shared dictionary */
+static JourneyBuilder *
+journey_builder_create_shared(MemoryContext cxt, JourneyLabelDict *dict)
+{
+	char	   *chunk = (char *) MemoryContextAlloc(cxt, JOURNEY_SHARED_CHUNK);
+	JourneyBuilder *b = (JourneyBuilder *) chunk;
+
+	StaticAssertStmt(BUILDER_SHARED_EVENTS >= 8, "journey shared builder chunk too small");
+	memset(b, 0, sizeof(JourneyBuilder));
+	b->dict = dict;
+	b->events = (JourneyBuildEvent *) (chunk + BUILDER_HEADER_SIZE);
+	b->maxevents = BUILDER_SHARED_EVENTS;
+	b->cxt = cxt;
+	b->sorted = true;
+	return b;
+}
+
+/* The bytes of label id of a builder, shared dictionary or its own. */
+static inline const char *
+builder_label_bytes(const JourneyBuilder *b, int32 id, int *len)
+{
+	if (b->dict != NULL)
+	{
+		*len = b->dict->labels[id].len;
+		return b->dict->labels[id].data;
+	}
+	*len = b->labels[id].len;
+	return b->arena + b->labels[id].off;
 }
 
 static JourneyBuilderExtra *
@@ -603,15 +790,6 @@ builder_grow(JourneyBuilder *b, void *array, Size size, int64 nused, int64 *max,
 		grown = repalloc_huge(array, size * newmax);
 	*max = newmax;
 	return grown;
-}
-
-static uint64
-label_prefix(const char *data, int len)
-{
-	uint64		prefix = 0;
-
-	memcpy(&prefix, data, Min(len, 8));
-	return prefix;
 }
 
 static void
@@ -661,6 +839,8 @@ journey_builder_label(JourneyBuilder *b, const char *data, int len)
 	int32		id;
 	JourneyBuildLabel *l;
 
+	if (b->dict != NULL)
+		return dict_label(b->dict, data, len);
 	if (b->x == NULL || b->x->hash == NULL)
 	{
 		for (id = 0; id < b->nlabels; id++)
@@ -866,31 +1046,52 @@ journey_builder_add_journey(JourneyBuilder *b, const struct varlena *value, Jour
 static void
 builder_add_builder(JourneyBuilder *b, const JourneyBuilder *other)
 {
-	int32	   *map = (int32 *) palloc(sizeof(int32) * Max(other->nlabels, 1));
+	/*
+	 * The ids of a builder on another shared dictionary are mapped event
+	 * by event (its dictionary may be far larger than its labels); the
+	 * same dictionary needs no mapping.
+	 */
+	bool		same_ids = other->dict != NULL && other->dict == b->dict;
+	int32	   *map = NULL;
 	int64		i;
 	int32		k;
 
-	for (k = 0; k < other->nlabels; k++)
-		map[k] = journey_builder_label(b, other->arena + other->labels[k].off, other->labels[k].len);
+	if (other->dict == NULL)
+	{
+		map = (int32 *) palloc(sizeof(int32) * Max(other->nlabels, 1));
+		for (k = 0; k < other->nlabels; k++)
+			map[k] = journey_builder_label(b, other->arena + other->labels[k].off, other->labels[k].len);
+	}
 	for (i = 0; i < other->nevents; i++)
 	{
 		const JourneyBuildEvent *o = &other->events[i];
+		int32		label = o->label;
 
+		if (map != NULL)
+			label = map[label];
+		else if (!same_ids)
+		{
+			int			len;
+			const char *data = builder_label_bytes(other, label, &len);
+
+			label = journey_builder_label(b, data, len);
+		}
 		if (o->amount < 0)
-			journey_builder_add(b, o->ts, map[o->label], NULL);
+			journey_builder_add(b, o->ts, label, NULL);
 		else
 		{
 			const JourneyBuildAmount *a = &other->x->amounts[o->amount];
 
 			if (a->kind == JOURNEY_AMOUNT_SCALED)
-				journey_builder_add_scaled(b, o->ts, map[o->label], a->mantissa, a->scale);
+				journey_builder_add_scaled(b, o->ts, label, a->mantissa, a->scale);
 			else
-				journey_builder_add(b, o->ts, map[o->label], other->x->bigs[a->mantissa]);
+				journey_builder_add(b, o->ts, label, other->x->bigs[a->mantissa]);
 		}
 		if ((i & 0xffff) == 0xffff)
 			CHECK_FOR_INTERRUPTS();
 	}
-	pfree(map);
+	if (map != NULL)
+		pfree(map);
 }
 
 /* ---------- sorting ---------- */
@@ -1096,6 +1297,118 @@ builder_unify_scale(JourneyBuilder *b)
 	return scale;
 }
 
+static int
+int32_cmp(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/*
+ * The journey value of a builder on a shared dictionary: a builder of its
+ * own labels (those its events use) and a copy of its events is made
+ * and finished, so that the builder stays as it is for more rows (a
+ * window aggregate finishes after every row).
+ */
+static struct varlena *
+builder_finish_shared(JourneyBuilder *b)
+{
+	JourneyLabelDict *d = b->dict;
+	int64		n = b->nevents;
+	JourneyBuilder own = *b;
+	JourneyBuildLabel labelbuf[JOURNEY_INLINE_LABELS];
+	int32		mapbuf[256];
+	int32	   *map;
+	int32	   *used = NULL;
+	int32		nused = 0;
+	Size		arena_len = 0;
+	struct varlena *result;
+	int64		i;
+	int32		k;
+
+	own.dict = NULL;
+	own.events = (JourneyBuildEvent *) palloc_extended(sizeof(JourneyBuildEvent) * Max(n, 1), MCXT_ALLOC_HUGE);
+	memcpy(own.events, b->events, sizeof(JourneyBuildEvent) * n);
+	own.maxevents = Max(n, 1);
+	own.sorted = false;
+
+	/* the labels used, numbered in order of first use */
+	if (d->nlabels <= (int32) lengthof(mapbuf))
+	{
+		map = mapbuf;
+		for (k = 0; k < d->nlabels; k++)
+			map[k] = -1;
+		for (i = 0; i < n; i++)
+		{
+			int32		id = own.events[i].label;
+
+			if (map[id] < 0)
+				map[id] = nused++;
+			own.events[i].label = map[id];
+		}
+		used = (int32 *) palloc(sizeof(int32) * Max(nused, 1));
+		for (k = 0; k < d->nlabels; k++)
+			if (map[k] >= 0)
+				used[map[k]] = k;
+	}
+	else
+	{
+		/* a large dictionary: the distinct ids by sorting, then search */
+		int32	   *ids = (int32 *) palloc_extended(sizeof(int32) * Max(n, 1), MCXT_ALLOC_HUGE);
+
+		for (i = 0; i < n; i++)
+			ids[i] = own.events[i].label;
+		qsort(ids, n, sizeof(int32), int32_cmp);
+		for (i = 0; i < n; i++)
+			if (i == 0 || ids[i] != ids[i - 1])
+				ids[nused++] = ids[i];
+		for (i = 0; i < n; i++)
+		{
+			const int32 *hit = (const int32 *) bsearch(&own.events[i].label, ids, nused,
+													   sizeof(int32), int32_cmp);
+
+			own.events[i].label = (int32) (hit - ids);
+		}
+		used = ids;
+	}
+
+	own.nlabels = nused;
+	own.maxlabels = nused;
+	own.labels = nused <= JOURNEY_INLINE_LABELS ? labelbuf
+		: (JourneyBuildLabel *) palloc_extended(sizeof(JourneyBuildLabel) * nused, MCXT_ALLOC_HUGE);
+	for (k = 0; k < nused; k++)
+		arena_len += d->labels[used[k]].len;
+	if (arena_len > MaxAllocSize)
+		journey_too_large();
+	own.arena = (char *) palloc(Max(arena_len, 1));
+	own.arena_len = (uint32) arena_len;
+	own.arena_max = (uint32) Max(arena_len, 1);
+	arena_len = 0;
+	for (k = 0; k < nused; k++)
+	{
+		const JourneyDictLabel *l = &d->labels[used[k]];
+
+		memcpy(own.arena + arena_len, l->data, l->len);
+		own.labels[k].prefix = l->prefix;
+		own.labels[k].off = (uint32) arena_len;
+		own.labels[k].len = l->len;
+		arena_len += l->len;
+	}
+
+	result = journey_builder_finish(&own);
+
+	/* the amounts are shared: keep what finishing did to them */
+	b->x = own.x;
+	pfree(own.events);
+	pfree(own.arena);
+	if (own.labels != labelbuf)
+		pfree(own.labels);
+	pfree(used);
+	return result;
+}
+
 /*
  * The journey value of the builder's events (palloc'd in the current
  * context).  Sorts the builder's events in place and brings its amounts to
@@ -1126,6 +1439,9 @@ journey_builder_finish(JourneyBuilder *b)
 	int32		k;
 	struct varlena *result;
 	uint8	   *p;
+
+	if (b->dict != NULL)
+		return builder_finish_shared(b);
 
 	/* the dictionary in byte order */
 	if (b->nlabels <= JOURNEY_INLINE_LABELS)
@@ -1340,6 +1656,27 @@ state_arg(FunctionCallInfo fcinfo, const char *fname)
 }
 
 /*
+ * journey_agg's state: a builder on the call's label dictionary, which
+ * lives as long as the query (fn_extra of the transition function).
+ */
+static JourneyBuilder *
+shared_state_arg(FunctionCallInfo fcinfo, const char *fname)
+{
+	MemoryContext aggcxt = journey_agg_context(fcinfo, fname);
+	JourneyLabelDict *dict;
+
+	if (!PG_ARGISNULL(0))
+		return (JourneyBuilder *) PG_GETARG_POINTER(0);
+	dict = (JourneyLabelDict *) fcinfo->flinfo->fn_extra;
+	if (dict == NULL)
+	{
+		dict = dict_create(fcinfo->flinfo->fn_mcxt);
+		fcinfo->flinfo->fn_extra = dict;
+	}
+	return journey_builder_create_shared(aggcxt, dict);
+}
+
+/*
  * Transition of journey_agg(ts, label [, amount]), timestamptz and
  * timestamp alike (both are int64 microseconds; a timestamp is taken as
  * UTC).  Rows with a NULL or infinite ts or a NULL label are skipped; a
@@ -1362,7 +1699,7 @@ journey_agg_transfn(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
 	}
-	b = state_arg(fcinfo, "journey_agg");
+	b = shared_state_arg(fcinfo, "journey_agg");
 	ts = PG_GETARG_INT64(1);
 	label = PG_GETARG_TEXT_PP(2);
 	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))

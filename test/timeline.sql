@@ -5,7 +5,7 @@
 -- text and binary round trips are exact, and the readers equal plain SQL
 -- aggregates over the rows.
 BEGIN;
-SELECT plan(13);
+SELECT plan(16);
 SELECT setseed(0.1010);
 
 -- 3000 customers with 0 to 12 events each: many equal timestamps, odd
@@ -118,6 +118,40 @@ SELECT is((SELECT count(*) FROM (
     SELECT customer_id, journey_agg(ts::timestamp, label, amount)::text AS a FROM ev GROUP BY 1) x
     JOIN j USING (customer_id) WHERE a <> j.j::text), 0::bigint,
   'journey_agg(timestamp, ...) takes timestamps as UTC');
+
+-- 12. journey_agg keeps its labels in one dictionary per call (every
+-- group's events hold its ids): as a window aggregate it is finished
+-- after every row and must go on from there; each running value equals
+-- the aggregate of the rows so far
+CREATE TEMP TABLE ev_w AS SELECT * FROM ev WHERE customer_id <= 400;
+SELECT is((SELECT count(*) FROM (
+    SELECT customer_id, seq, journey_agg(ts, label, amount) OVER (PARTITION BY customer_id ORDER BY seq) AS running
+    FROM ev_w) w
+  WHERE running::text IS DISTINCT FROM (
+    SELECT journey_agg(ts, label, amount)::text FROM ev_w e
+    WHERE e.customer_id = w.customer_id AND e.seq <= w.seq)), 0::bigint,
+  'journey_agg as a window aggregate: every running value equals the aggregate so far');
+
+-- 13. thousands of distinct labels in one call (each group a few of
+-- them): the same values as rollup of one-event journeys, which builds
+-- every group with a dictionary of its own
+CREATE TEMP TABLE many AS
+SELECT c AS customer_id, timestamptz '2026-01-01' + (random() * 1000)::int * interval '1 minute' AS ts,
+       'label ' || (random() * 5000)::int || repeat('x', (random() * 20)::int) AS label
+FROM generate_series(1, 2000) c, generate_series(1, 6) e;
+SELECT is((SELECT count(*) FROM (
+    SELECT customer_id, journey_agg(ts, label)::text AS a FROM many GROUP BY 1) x
+  JOIN (SELECT customer_id, rollup(j)::text AS b
+        FROM (SELECT customer_id, journey_agg(ts, label) AS j FROM many GROUP BY customer_id, ctid) p GROUP BY 1) y
+  USING (customer_id) WHERE a <> b), 0::bigint,
+  'journey_agg with thousands of distinct labels equals rollup of one-event journeys');
+SELECT is((SELECT count(*) FROM (
+    (SELECT customer_id, ts, label FROM many
+     EXCEPT ALL SELECT customer_id, e.ts, e.label FROM (SELECT customer_id, journey_agg(ts, label) AS j FROM many GROUP BY 1) x, journey_events(j) e)
+    UNION ALL
+    (SELECT customer_id, e.ts, e.label FROM (SELECT customer_id, journey_agg(ts, label) AS j FROM many GROUP BY 1) x, journey_events(j) e
+     EXCEPT ALL SELECT customer_id, ts, label FROM many)) d), 0::bigint,
+  'journey_agg with thousands of distinct labels holds exactly the rows');
 
 -- numeric has infinities from PostgreSQL 14 on; a journey refuses them
 SELECT throws_ok($$SELECT journey_agg(now(), 'a', 'Infinity'::numeric)$$, '22023',
