@@ -576,9 +576,9 @@ analysis_funnel(FunctionCallInfo fcinfo, int *nsteps_out, int64 *window_out, int
 		if (idx >= 0)
 			masks[idx] |= UINT64CONST(1) << (nsteps + k);
 	}
-	if ((matched & 1) == 0)
+	if ((modes & FUNNEL_ANY_ORDER) ? matched == 0 : (matched & 1) == 0)
 	{
-		/* no event is step 1: level 0 */
+		/* no event is step 1 (any_order: no event is a step): level 0 */
 		journey_reader_free(&r);
 		return 0;
 	}
