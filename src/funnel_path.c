@@ -187,7 +187,7 @@ funnel_path_parse_params(const char *input, char *s, int64 *window, int *modes)
 	if (*window <= 0)
 		funnel_path_syntax(input, "The window is positive.");
 	if (!funnel_modes_from_text(mode, modes))
-		funnel_path_syntax(input, "The mode is \"default\" or options separated by commas, in the order strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry.");
+		funnel_path_syntax(input, "The mode is \"default\" or options separated by commas, in the order strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry, any_order, step_windows, exclusions.");
 	return true;
 }
 

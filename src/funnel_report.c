@@ -710,7 +710,7 @@ funnel_parse_params(const char *input, const char **pos)
 	mode_len = strcspn(mode, " ");
 	text = pnstrdup(mode, mode_len);
 	if (!funnel_modes_from_text(text, &params.modes))
-		funnel_syntax(input, "The mode is \"default\" or options separated by commas, in the order strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry.");
+		funnel_syntax(input, "The mode is \"default\" or options separated by commas, in the order strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry, any_order, step_windows, exclusions.");
 	params.known = true;
 	*pos = mode + mode_len;
 	return params;
