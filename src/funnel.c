@@ -34,7 +34,7 @@
  * as the step count needs (1 byte up to 8 steps), then the timestamps
  * (8-aligned).  It grows by reallocation (a transition may return a new
  * pointer) to the next power-of-two size, so it fills AllocSet's chunks:
- * 10 events of a funnel of up to 8 steps fit in the first 128 bytes, and a
+ * 9 events of a funnel of up to 8 steps fit in the first 128 bytes, and a
  * row touches its group's state in one or two cache lines.
  */
 typedef struct FunnelState
