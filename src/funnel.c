@@ -375,8 +375,9 @@ funnel_options_equal(const FunnelOptions *a, const FunnelOptions *b)
 }
 
 /*
- * Parse a comma-separated list of windowFunnel options (and any_order);
- * unknown, repeated or contradictory options are errors naming the option.
+ * Parse a comma-separated list of windowFunnel options only (the flags
+ * funnel_search takes); unknown, repeated or contradictory options are
+ * errors naming the option, journey's own options an error (0A000).
  */
 int
 funnel_parse_modes(text *mode)
@@ -384,10 +385,11 @@ funnel_parse_modes(text *mode)
 	FunnelOptions o;
 
 	funnel_parse_options(VARDATA_ANY(mode), VARSIZE_ANY_EXHDR(mode), false, &o);
-	if (o.modes & (FUNNEL_STEP_WINDOWS | FUNNEL_EXCLUSIONS))
+	if (o.modes & FUNNEL_EXT_MODES)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("funnel options exclude and step_windows are not supported here")));
+				 errmsg("funnel options any_order, exclude and step_windows are not supported here"),
+				 errdetail("The funnel mode is \"%s\".", text_to_cstring(mode))));
 	return o.modes;
 }
 

@@ -154,8 +154,9 @@ extern bool funnel_options_equal(const FunnelOptions *a, const FunnelOptions *b)
  * The mode argument of funnel_step/funnel_path ('' or a comma-separated
  * list of option names) as FUNNEL_* flags; unknown, repeated or
  * contradictory options are an error (22023) naming the option.  Only
- * windowFunnel's options and any_order: use funnel_parse_options for the
- * others.
+ * windowFunnel's options (FUNNEL_CLASSIC_MODES, what funnel_search takes):
+ * journey's own (any_order, exclude, step_windows) are an error (0A000);
+ * use funnel_parse_options and funnel_search_ext for them.
  */
 extern int	funnel_parse_modes(text *mode);
 
