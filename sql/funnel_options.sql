@@ -100,6 +100,21 @@ SELECT * FROM funnel_steps((SELECT funnel(p, '2026-01-17 10:00') FROM op_paths),
 SELECT step, label, customers, in_progress, conversion_from_previous, dropped
 FROM funnel_steps((SELECT funnel(p, '2026-01-17 09:59:59.999999') FROM op_paths),
                   '{signup,activate,purchase}');
+-- with step windows (carried by the path): customer 3 signed up on Jan 5
+-- 10:00 and had 1 day to activate, so it is no longer in progress on Jan 7
+SELECT step, customers, in_progress, conversion_from_previous
+FROM funnel_steps((SELECT funnel(p, '2026-01-07 00:00') FROM (
+        SELECT funnel_path(ts, '7 days', e, '{signup,activate,purchase}'::text[], 'step_windows={1 day,NULL}') AS p
+        FROM op GROUP BY c) q));
+SELECT funnel_path(ts, '7 days', e, '{signup,activate,purchase}'::text[], 'step_windows={1 day,NULL}') AS p
+FROM op WHERE c = 3 \gset
+SELECT :'p'::funnel_path::text = :'p' AS text_round_trip, :'p';
+\set VERBOSITY terse
+SELECT '1/3 [2026-01-05 10:00:00+00] window=7 days mode=step_windows'::funnel_path;
+SELECT '1/3 [2026-01-05 10:00:00+00] window=7 days mode=default step_windows={1 day,NULL}'::funnel_path;
+SELECT '1/3 [2026-01-05 10:00:00+00] window=7 days mode=step_windows step_windows={1 day}'::funnel_path;
+SELECT '1/3 [2026-01-05 10:00:00+00] window=7 days mode=step_windows step_windows={-1 day,NULL}'::funnel_path;
+\set VERBOSITY default
 -- without as_of nothing changes
 SELECT step, customers, in_progress, conversion_from_previous, dropped
 FROM funnel_steps((SELECT funnel(p) FROM op_paths));

@@ -1382,8 +1382,9 @@ funnel_path_build(FunnelState *state, bool from_timestamp)
 
 	if (dropped)
 		return NULL;
-	path = funnel_path_make(state->nsteps - funnel_state_nexcl(state), depth, true,
-							state->window, state->modes);
+	path = funnel_path_make_ext(state->nsteps - funnel_state_nexcl(state), depth,
+								state->window, state->modes,
+								(state->modes & FUNNEL_STEP_WINDOWS) ? state->opts->step_window : NULL);
 
 	for (k = 0; k < depth; k++)
 	{

@@ -196,26 +196,42 @@ extern void funnel_params_conflict(int64 window_a, int modes_a, int64 window_b, 
  */
 #define FUNNEL_PATH_VERSION 2
 #define FUNNEL_PATH_PARAMS 0x01		/* window and modes are known */
+#define FUNNEL_PATH_STEP_WINDOWS 0x02	/* nsteps - 1 step windows follow at[] (0.2.0) */
 
 /* One customer's best chain: the time each reached step happened. */
 typedef struct FunnelPath
 {
 	int32		vl_len_;		/* varlena header */
 	uint8		version;		/* FUNNEL_PATH_VERSION */
-	uint8		flags;			/* FUNNEL_PATH_PARAMS */
+	uint8		flags;			/* FUNNEL_PATH_PARAMS, FUNNEL_PATH_STEP_WINDOWS */
 	uint8		nsteps;			/* steps of the funnel, 1..FUNNEL_MAX_STEPS */
 	uint8		reached;		/* steps reached, 0..nsteps */
 	int32		modes;			/* FUNNEL_* mode flags; 0 when unknown */
 	int64		window;			/* microseconds, > 0; 0 when unknown */
-	int64		at[FLEXIBLE_ARRAY_MEMBER];	/* reached timestamps, microseconds */
+	int64		at[FLEXIBLE_ARRAY_MEMBER];	/* reached timestamps, microseconds;
+												 * then, with FUNNEL_PATH_STEP_WINDOWS,
+												 * the step windows (0: none) */
 } FunnelPath;
 
+/* The step windows of a path (nsteps - 1 of them), or NULL. */
+#define FUNNEL_PATH_STEP_WINDOWS_OF(p) \
+	(((p)->flags & FUNNEL_PATH_STEP_WINDOWS) ? (p)->at + (p)->reached : NULL)
+
 #define FUNNEL_PATH_SIZE(reached) (offsetof(FunnelPath, at) + sizeof(int64) * (reached))
+#define FUNNEL_PATH_FULL_SIZE(p) \
+	(FUNNEL_PATH_SIZE((p)->reached) + (((p)->flags & FUNNEL_PATH_STEP_WINDOWS) ? sizeof(int64) * ((p)->nsteps - 1) : 0))
 #define PG_GETARG_FUNNEL_PATH_P(n) funnel_path_detoast(PG_GETARG_DATUM(n))
 
 /* A new path (palloc'd, zeroed times) with the given parameters. */
 extern FunnelPath *funnel_path_make(int nsteps, int reached, bool params_known,
 									int64 window, int modes);
+
+/*
+ * funnel_path_make, the path also recording its step windows (nsteps - 1
+ * of them, 0 for none; step_windows NULL: like funnel_path_make).
+ */
+extern FunnelPath *funnel_path_make_ext(int nsteps, int reached, int64 window, int modes,
+										const int64 *step_windows);
 
 /*
  * A funnel_path datum detoasted, and in the current layout: a version 1

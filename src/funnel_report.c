@@ -388,8 +388,21 @@ funnel_count_path(Funnel *f, FunnelPath *path, bool has_as_of, int64 as_of)
 	{
 		int64		end;
 
-		/* the window is [at[0], at[0] + window]: open while its end is ahead */
-		if (pg_add_s64_overflow(path->at[0], path->window, &end) || end > as_of)
+		const int64 *sw = FUNNEL_PATH_STEP_WINDOWS_OF(path);
+		int64		step_end;
+		bool		open;
+
+		/*
+		 * The window is [at[0], at[0] + window] and, with step windows, the
+		 * next step must come by at[k-1] + step window k: open while both
+		 * ends are ahead.
+		 */
+		open = pg_add_s64_overflow(path->at[0], path->window, &end) || end > as_of;
+		if (open && sw != NULL && sw[path->reached - 1] > 0 &&
+			!pg_add_s64_overflow(path->at[path->reached - 1], sw[path->reached - 1], &step_end) &&
+			step_end <= as_of)
+			open = false;
+		if (open)
 			FUNNEL_IN_PROGRESS(f)[path->reached - 1]++;
 	}
 	for (k = 1; k <= path->reached; k++)

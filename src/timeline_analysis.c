@@ -685,7 +685,8 @@ journey_funnel_path(PG_FUNCTION_ARGS)
 
 	if (dropped)
 		PG_RETURN_NULL();		/* exclusion=drop */
-	path = funnel_path_make(nsteps, level, true, window, modes);
+	path = funnel_path_make_ext(nsteps, level, window, modes,
+								(modes & FUNNEL_STEP_WINDOWS) ? analysis_cache(fcinfo)->funnel_opts->step_window : NULL);
 
 	for (k = 0; k < level; k++)
 		path->at[k] = at[k];

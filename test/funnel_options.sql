@@ -10,7 +10,7 @@
 -- The boolean form, the label form and the stored-journey form are each
 -- compared with the reference.
 BEGIN;
-SELECT plan(13);
+SELECT plan(14);
 
 SET LOCAL timezone = 'UTC';
 \i test/roundtrip.psql
@@ -251,6 +251,23 @@ SELECT is((SELECT count(*) FROM (
               OR conversion_from_previous IS DISTINCT FROM (CASE WHEN ref_closed = 0 THEN NULL ELSE ref_reached::float8 / ref_closed END)
               OR dropped <> ref_closed - ref_reached),
           0::bigint, 'funnel(path, as_of): in progress, conversion and drop-off equal plain SQL over the paths');
+
+-- with step windows the path carries them: a customer at step k whose
+-- step window to k+1 has closed is no longer in progress
+CREATE TEMP TABLE swpaths AS
+SELECT e.g % 7 AS grp, funnel_path(e.ts, interval '2 hours', e.label, '{a,b,c}'::text[], 'step_windows={30 minutes,NULL}') AS p
+FROM ev e GROUP BY e.g;
+SELECT is((SELECT count(*) FROM (
+             SELECT a.grp, s.step, s.in_progress,
+                    (SELECT count(*) FROM swpaths p WHERE p.grp = a.grp AND steps(p.p) = s.step AND s.step < 3
+                       AND reached_at(p.p, 1) + interval '2 hours' > a.as_of
+                       AND (s.step <> 1 OR reached_at(p.p, 1) + interval '30 minutes' > a.as_of)) AS ref_progress
+             FROM asof a, LATERAL (SELECT funnel(p.p, a.as_of) AS f FROM swpaths p WHERE p.grp = a.grp) f,
+                  LATERAL funnel_steps(f.f) s) q
+           WHERE in_progress <> ref_progress)
+          + (SELECT count(*) FROM swpaths WHERE pg_temp.rt_text('funnel_path', p::text) IS DISTINCT FROM p::text
+               OR pg_temp.rt_recv('funnel_path', pg_temp.rt_send('funnel_path', p::text)) IS DISTINCT FROM p::text),
+          0::bigint, 'funnel(path, as_of) honours the step windows the paths carry; such paths round-trip');
 
 SELECT is((SELECT count(*) FROM asof a,
              LATERAL (SELECT funnel(p.p, a.as_of) AS f FROM paths p WHERE p.grp = a.grp) f
