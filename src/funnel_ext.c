@@ -252,6 +252,7 @@ ext_run(ExtSearch *s, int64 *at)
 	uint64		stepbits = s->nsteps >= 64 ? ~UINT64CONST(0) : (UINT64CONST(1) << s->nsteps) - 1;
 	int			level = 0;
 	int			i = 0;
+	int			next_check = 0;
 	int			k;
 
 	s->nchains = 0;
@@ -265,8 +266,11 @@ ext_run(ExtSearch *s, int64 *at)
 		int64		t = e[i].ts;
 		uint64		uni = 0;
 
-		if ((i & 1023) == 0)
+		if (i >= next_check)
+		{
 			CHECK_FOR_INTERRUPTS();
+			next_check = i + 1024;
+		}
 		for (; i < s->N && e[i].ts == t; i++)
 			uni |= e[i].mask;
 		uni &= stepbits;
@@ -335,8 +339,7 @@ ext_any_order(const FunnelEntry *e, int N, int64 W, int nsteps, int64 *at)
 		int64		start = e[i].ts;
 		int64		end = ext_add_sat(start, W);
 
-		if ((i & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
+		CHECK_FOR_INTERRUPTS();
 		if (j < i)
 			j = i;
 		for (; j < N && e[j].ts <= end; j++)
