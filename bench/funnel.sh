@@ -3,8 +3,10 @@
 # 7-day window, in the boolean form (kind = 0, ...) and the label form
 # (label, ARRAY['signup', ...]), against the GROUP BY floor and the best
 # plain-SQL query with the same default-mode levels; then funnel_path + funnel over the
-# same data, a 50-step funnel, and one customer with many step-1 events
-# (the path search's cost).
+# same data, a 50-step funnel, the 4-step funnel with one exclusion
+# ("other" activity between activate and report drops the customer; boolean
+# and label forms), and one customer with many step-1 events (the path
+# search's cost).
 #
 #   bash bench/funnel.sh             10M events over 1M customers
 #   SCALE=0.1 bash bench/funnel.sh   1M events over 100k customers
@@ -63,6 +65,8 @@ SELECT a.customer_id, coalesce(levels.l, 0) AS l
 FROM (SELECT DISTINCT customer_id FROM events) a LEFT JOIN levels USING (customer_id)"
 path_q="SELECT funnel(p) FROM (SELECT customer_id, funnel_path(ts, '7 days', kind = 0, kind = 1, kind = 2, kind = 3) AS p
         FROM events GROUP BY customer_id) s"
+excl_q="SELECT customer_id, funnel_step(ts, '7 days', 'exclude=2-3', kind = 0, kind = 1, kind = 2, kind = 3, kind = 4) FROM events GROUP BY customer_id"
+excl_label_q="SELECT customer_id, funnel_step(ts, '7 days', label, ARRAY['signup', 'activate', 'report', 'purchase'], 'exclude=2-3:other') FROM events GROUP BY customer_id"
 steps50=$(seq 0 49 | awk '{printf "%skind = %d", (NR > 1 ? ", " : ""), $1 % 5}')
 ours50_q="SELECT customer_id, funnel_step(ts, '7 days', $steps50) FROM events GROUP BY customer_id"
 
@@ -73,6 +77,10 @@ journey_log "customers whose level differs from the plain SQL: $differing; level
 [ "$differing" = 0 ] || { journey_log "MISMATCH"; exit 1; }
 journey_log "customers whose level differs between the boolean and the label form: $label_differing"
 [ "$label_differing" = 0 ] || { journey_log "MISMATCH"; exit 1; }
+excl_differing=$(psql -X -At -c "SELECT count(*) FROM (($excl_q) EXCEPT ($excl_label_q)) d")
+excl_hist=$(psql -X -At -c "SELECT string_agg(coalesce(l::text, 'dropped') || ': ' || n, ', ' ORDER BY l) FROM (SELECT l, count(*) n FROM ($excl_q) x(c, l) GROUP BY l) h")
+journey_log "with the exclusion: $excl_hist; differing between the boolean and the label form: $excl_differing"
+[ "$excl_differing" = 0 ] || { journey_log "MISMATCH"; exit 1; }
 
 floor_ms=$(best_ms "$floor_q")
 ours_ms=$(best_ms "$ours_q")
@@ -80,6 +88,8 @@ label_ms=$(best_ms "$label_q")
 plain_ms=$(best_ms "$plain_q")
 path_ms=$(best_ms "$path_q")
 ours50_ms=$(best_ms "$ours50_q")
+excl_ms=$(best_ms "$excl_q")
+excl_label_ms=$(best_ms "$excl_label_q")
 
 ratio() { awk "BEGIN {printf \"%.2f\", $1 / $2}"; }
 printf '\n%-66s %10s %8s\n' "4-step funnel, 7 days, $((customers * 10)) events / $customers customers" "ms" "ratio"
@@ -89,6 +99,8 @@ printf '%-66s %10.0f %8s\n' "journey: funnel_step(ts, '7 days', label, ARRAY['si
 printf '%-66s %10.0f %8s\n' "plain SQL: greedy earliest-step self-joins (same levels)" "$plain_ms" "$(ratio "$plain_ms" "$floor_ms")"
 printf '%-66s %10.0f %8s\n' "journey: funnel(funnel_path(...)) per customer, rolled up" "$path_ms" "$(ratio "$path_ms" "$floor_ms")"
 printf '%-66s %10.0f %8s\n' "journey: funnel_step with 50 steps" "$ours50_ms" "$(ratio "$ours50_ms" "$floor_ms")"
+printf '%-66s %10.0f %8s\n' "journey: 4 steps + exclusion 'exclude=2-3', ..., kind = 4" "$excl_ms" "$(ratio "$excl_ms" "$floor_ms")"
+printf '%-66s %10.0f %8s\n' "journey: 4 steps + exclusion, label form 'exclude=2-3:other'" "$excl_label_ms" "$(ratio "$excl_label_ms" "$floor_ms")"
 printf '%-66s %19sx\n' "funnel_step speed-up over plain SQL" "$(ratio "$plain_ms" "$ours_ms")"
 
 # One customer with n step-1 events over two days, step 2 once at the end

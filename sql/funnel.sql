@@ -191,7 +191,7 @@ SELECT 'v1 steps=2 customers=3 reached=2,1 timed=true {2: v1 n=2 zeros=2 sum_us=
 SELECT 'v1 steps=2 customers=3 reached=2,1 timed=true {1: v1 n=1 zeros=1 sum_us=0 min_us=0 max_us=0 buckets=; v1 n=1 zeros=1 sum_us=0 min_us=0 max_us=0 buckets=}'::funnel;
 SELECT 'v1 steps=99 customers=3 reached=2,1 timed=false'::funnel;
 SELECT 'v1 steps=2 customers=-3 reached=2,1 timed=false'::funnel;
-SELECT 'v3 steps=2 customers=3 reached=2,1 timed=false'::funnel;
+SELECT 'v4 steps=2 customers=3 reached=2,1 timed=false'::funnel;
 SELECT test_recv('funnel', '\x01000001'::bytea || int8send(3) || int8send(2) || int4send(0) || int4send(0));
 SELECT test_recv('funnel', '\x01000001'::bytea || int8send(3) || int8send(4) || int4send(0) || int4send(0));
 SELECT test_recv('funnel', '\x01000001'::bytea || int8send(3) || int8send(2) || int4send(0));
@@ -217,7 +217,7 @@ SELECT 'v2 steps=2 customers=3 reached=2,1 timed=true window=-01:00:00 mode=defa
 SELECT 'v1 steps=2 customers=3 reached=2,1 timed=true window=01:00:00 mode=default'::funnel;
 SELECT test_recv('funnel', '\x02020001'::bytea || int8send(3) || int8send(3600000000) || int4send(0) || int8send(2) || int4send(0) || int4send(0));
 SELECT test_recv('funnel', '\x02030001'::bytea || int8send(3) || int8send(0) || int4send(0) || int8send(2) || int4send(0) || int4send(0));
-SELECT test_recv('funnel', '\x02030001'::bytea || int8send(3) || int8send(3600000000) || int4send(32) || int8send(2) || int4send(0) || int4send(0));
+SELECT test_recv('funnel', '\x02030001'::bytea || int8send(3) || int8send(3600000000) || int4send(256) || int8send(2) || int4send(0) || int4send(0));
 
 \set SHOW_CONTEXT errors
 -- funnel_path and funnel values carry the window and mode they were built

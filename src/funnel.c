@@ -15,6 +15,8 @@
 #include "journey.h"
 #include "funnel.h"
 
+#include <ctype.h>
+
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "common/int.h"
@@ -25,14 +27,14 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-#define FUNNEL_SERIAL_VERSION 2	/* 2: steps_hash (states are never stored) */
+#define FUNNEL_SERIAL_VERSION 3	/* 2: steps_hash; 3: the mode text (states are never stored) */
 
 /*
  * The state is one chunk: a 32-byte header, the step masks in as few bytes
  * as the step count needs (1 byte up to 8 steps), then the timestamps
  * (8-aligned).  It grows by reallocation (a transition may return a new
  * pointer) to the next power-of-two size, so it fills AllocSet's chunks:
- * 10 events of a funnel of up to 8 steps fit in the first 128 bytes, and a
+ * 9 events of a funnel of up to 8 steps fit in the first 128 bytes, and a
  * row touches its group's state in one or two cache lines.
  */
 typedef struct FunnelState
@@ -43,6 +45,7 @@ typedef struct FunnelState
 	int32		nsteps;			/* 0 until a row with steps arrives */
 	int32		n;				/* entries kept */
 	int32		cap;			/* room for entries (0 while nsteps is 0) */
+	const FunnelOptions *opts;	/* journey's own options, or NULL (see FunnelCache) */
 	uint64		data[FLEXIBLE_ARRAY_MEMBER];	/* masks[cap], then ts[cap] */
 } FunnelState;
 
@@ -50,11 +53,15 @@ typedef struct FunnelState
 #define FUNNEL_FIRST_SIZE 128	/* a new state, before it grows */
 
 StaticAssertDecl(sizeof(FunnelEntry) == 16, "an entry of the search must cost 16 bytes");
-StaticAssertDecl(offsetof(FunnelState, data) == 32, "the state header must stay small");
+StaticAssertDecl(offsetof(FunnelState, data) == 40, "the state header must stay small");
 
 /*
  * The per-query cache of a transition (fn_extra): the last mode text seen
- * and its flags, and the parsed steps of the label form.
+ * and its flags, and the parsed steps of the label form.  A mode with
+ * journey's own options (any_order, exclude, step_windows) is parsed into
+ * a FunnelOptions in fn_mcxt that is never freed while the query runs:
+ * the states of the groups point to it (no allocation per group), and a
+ * new mode text gets a new one.
  */
 typedef struct FunnelLabels FunnelLabels;
 typedef struct FunnelCache
@@ -63,98 +70,328 @@ typedef struct FunnelCache
 	int			mode_len;
 	int			mode_cap;
 	int			modes;
+	const FunnelOptions *opts;	/* with journey's own options: their parse */
 	FunnelLabels *labels;		/* label form only */
 } FunnelCache;
 
+/* the options a mode text names, flag bit i for element i */
 static const char *const funnel_mode_names[] = {
-	"strict_deduplication", "strict_order", "strict_increase", "strict_once", "allow_reentry"
+	"strict_deduplication", "strict_order", "strict_increase", "strict_once", "allow_reentry",
+	"any_order"
 };
 
-#define FUNNEL_MODES_HINT "The mode is a comma-separated list of strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry."
+/* how a funnel or funnel_path value prints its flags, bit i for element i */
+static const char *const funnel_flag_names[] = {
+	"strict_deduplication", "strict_order", "strict_increase", "strict_once", "allow_reentry",
+	"any_order", "step_windows", "exclusions"
+};
+
+#define FUNNEL_MODES_HINT "The mode is a comma-separated list of strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry, or of any_order, exclude=A-B, exclusion=drop|truncate, step_windows={...}."
 
 /* ---------------------------------------------------------------------
  * Options
  */
 
-/*
- * Parse a comma-separated list of windowFunnel options; unknown, repeated
- * or contradictory options are errors naming the option.
- */
-int
-funnel_parse_modes(text *mode)
+/* Blanks around an option or value. */
+static inline bool
+funnel_blank(char c)
 {
-	char	   *s = text_to_cstring(mode);
-	char	   *p = s;
-	int			modes = 0;
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
+static void
+funnel_bad_option(const char *mode, const char *fmt, const char *arg, const char *hint)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg(fmt, arg),
+			 errdetail("The funnel mode is \"%s\".", mode),
+			 hint ? errhint("%s", hint) : 0));
+}
+
+/* "A-B" (1 <= A < B): the step range of an exclusion; end: after it. */
+static void
+funnel_parse_range(const char *mode, const char *v, int *from, int *to, const char **end)
+{
+	char	   *e1;
+	char	   *e2;
+	long		a,
+				b;
+
+	errno = 0;
+	a = strtol(v, &e1, 10);
+	if (e1 == v || *e1 != '-' || errno != 0 || !isdigit((unsigned char) *v))
+		funnel_bad_option(mode, "invalid funnel exclusion \"%s\"", v,
+						  "Write exclude=A-B, A and B the steps between which the exclusion applies, e.g. exclude=2-3.");
+	b = strtol(e1 + 1, &e2, 10);
+	if (e2 == e1 + 1 || errno != 0 || !isdigit((unsigned char) e1[1]))
+		funnel_bad_option(mode, "invalid funnel exclusion \"%s\"", v,
+						  "Write exclude=A-B, A and B the steps between which the exclusion applies, e.g. exclude=2-3.");
+	if (a < 1 || b <= a || b > FUNNEL_MAX_STEPS)
+		funnel_bad_option(mode, "funnel exclusion \"%s\" needs steps 1 <= A < B", v, NULL);
+	*from = (int) a;
+	*to = (int) b;
+	*end = e2;
+}
+
+/* "{w1,w2,...}": the step windows (an empty or NULL element: none). */
+static void
+funnel_parse_windows(const char *mode, char *v, FunnelOptions *o)
+{
+	size_t		len = strlen(v);
+	char	   *p;
+
+	if (len < 2 || v[0] != '{' || v[len - 1] != '}')
+		funnel_bad_option(mode, "invalid funnel step windows \"%s\"", v,
+						  "Write step_windows={1 day,2 days,...}, one window per step after the first (empty or NULL for none).");
+	v[len - 1] = '\0';
+	p = v + 1;
+	for (;;)
+	{
+		char	   *comma = strchr(p, ',');
+		char	   *q;
+		char	   *qe;
+
+		if (comma != NULL)
+			*comma = '\0';
+		q = p;
+		while (funnel_blank(*q))
+			q++;
+		qe = q + strlen(q);
+		while (qe > q && funnel_blank(qe[-1]))
+			*--qe = '\0';
+		if (o->nwindows >= FUNNEL_MAX_STEPS - 1)
+			funnel_bad_option(mode, "too many funnel step windows in \"%s\"", v, NULL);
+		if (*q == '\0' || pg_strcasecmp(q, "null") == 0)
+			o->step_window[o->nwindows++] = 0;
+		else
+		{
+			Interval   *iv = DatumGetIntervalP(DirectFunctionCall3(interval_in, CStringGetDatum(q),
+																   ObjectIdGetDatum(InvalidOid),
+																   Int32GetDatum(-1)));
+			int64		us = journey_interval_to_usec(iv, "a funnel step window");
+
+			if (us <= 0)
+				funnel_bad_option(mode, "funnel step window \"%s\" must be positive", q, NULL);
+			o->step_window[o->nwindows++] = us;
+		}
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+}
+
+void
+funnel_parse_options(const char *text, int len, bool labels, FunnelOptions *o)
+{
+	char	   *mode = pnstrdup(text, len);
+	char	   *s = pstrdup(mode);
+	char	   *p = s;
+	bool		have_behaviour = false;
+
+	memset(o, 0, sizeof(*o));
+	while (funnel_blank(*p))
+		p++;
 	while (*p != '\0')
 	{
-		char	   *start;
+		char	   *start = p;
 		char	   *end;
-		int			flag;
+		char	   *eq;
+		int			depth = 0;
+		int			flag = 0;
 		int			i;
-		char		save;
+		bool		last;
 
-		while (*p == ' ' || *p == '\t' || *p == '\n')
+		/* the option runs to the next comma outside braces */
+		while (*p != '\0' && (*p != ',' || depth > 0))
+		{
+			if (*p == '{')
+				depth++;
+			else if (*p == '}' && depth > 0)
+				depth--;
 			p++;
-		start = p;
-		while (*p != '\0' && *p != ',')
-			p++;
+		}
+		last = (*p == '\0');
 		end = p;
-		while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n'))
+		if (!last)
+			p++;
+		while (end > start && funnel_blank(end[-1]))
 			end--;
-		save = *end;
 		*end = '\0';
 		if (*start == '\0')
-		{
-			if (save == '\0' && start == s + strspn(s, " \t\n"))
-				break;			/* '' or only blanks: the default mode */
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("empty option in funnel mode \"%s\"", text_to_cstring(mode)),
+					 errmsg("empty option in funnel mode \"%s\"", mode),
 					 errhint(FUNNEL_MODES_HINT)));
+		while (funnel_blank(*p))
+			p++;
+		if (!last && *p == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("empty option in funnel mode \"%s\"", mode)));
+
+		eq = strchr(start, '=');
+		if (eq != NULL)
+		{
+			char	   *key = start;
+			char	   *val = eq + 1;
+			char	   *ke = eq;
+
+			while (ke > key && funnel_blank(ke[-1]))
+				ke--;
+			*ke = '\0';
+			while (funnel_blank(*val))
+				val++;
+			if (strcmp(key, "exclude") == 0)
+			{
+				FunnelExclusion *x;
+				const char *after;
+
+				if (o->nexcl >= FUNNEL_MAX_EXCLUSIONS)
+					funnel_bad_option(mode, "a funnel has at most %s exclusions", CppAsString2(FUNNEL_MAX_EXCLUSIONS), NULL);
+				x = &o->excl[o->nexcl];
+				funnel_parse_range(mode, val, &x->from, &x->to, &after);
+				if (labels)
+				{
+					if (*after != ':' || after[1] == '\0')
+						funnel_bad_option(mode, "funnel exclusion \"%s\" names no label", val,
+										  "Over labels, write exclude=A-B:label, e.g. exclude=2-3:refund.");
+					x->label = after + 1;
+					x->label_len = (int) strlen(after + 1);
+				}
+				else if (*after != '\0')
+					funnel_bad_option(mode, "invalid funnel exclusion \"%s\"", val,
+									  "With boolean conditions, write exclude=A-B: the exclusion's condition is the argument after the step conditions.");
+				o->nexcl++;
+				o->modes |= FUNNEL_EXCLUSIONS;
+				continue;
+			}
+			if (strcmp(key, "exclusion") == 0)
+			{
+				if (have_behaviour)
+					funnel_bad_option(mode, "funnel option \"%s\" is given twice", "exclusion", NULL);
+				have_behaviour = true;
+				if (strcmp(val, "drop") == 0)
+					o->truncate = false;
+				else if (strcmp(val, "truncate") == 0)
+					o->truncate = true;
+				else
+					funnel_bad_option(mode, "unknown funnel exclusion behaviour \"%s\"", val,
+									  "Use exclusion=drop (the customer leaves the funnel) or exclusion=truncate (it counts up to the step before the exclusion).");
+				continue;
+			}
+			if (strcmp(key, "step_windows") == 0)
+			{
+				if (o->modes & FUNNEL_STEP_WINDOWS)
+					funnel_bad_option(mode, "funnel option \"%s\" is given twice", "step_windows", NULL);
+				funnel_parse_windows(mode, val, o);
+				o->modes |= FUNNEL_STEP_WINDOWS;
+				continue;
+			}
+			*eq = '=';
+			funnel_bad_option(mode, "unknown funnel option \"%s\"", start, FUNNEL_MODES_HINT);
 		}
+
 		/* funnel_mode_names[i] is the option of flag bit i */
-		flag = 0;
 		for (i = 0; i < (int) lengthof(funnel_mode_names); i++)
 			if (strcmp(start, funnel_mode_names[i]) == 0)
 				flag = 1 << i;
-		if (flag != 0)
-			;
-		else if (strcmp(start, "strict") == 0)
+		if (flag == 0 && strcmp(start, "strict") == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown funnel option \"strict\""),
 					 errhint("ClickHouse renamed \"strict\" to \"strict_deduplication\"; use that.")));
-		else
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unknown funnel option \"%s\"", start),
-					 errhint(FUNNEL_MODES_HINT)));
-		if (modes & flag)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("funnel option \"%s\" is given twice", start)));
-		modes |= flag;
-		*end = save;
-		if (*p == ',')
-		{
-			p++;
-			if (*(p + strspn(p, " \t\n")) == '\0')
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("empty option in funnel mode \"%s\"", text_to_cstring(mode))));
-		}
+		if (flag == 0)
+			funnel_bad_option(mode, "unknown funnel option \"%s\"", start, FUNNEL_MODES_HINT);
+		if (o->modes & flag)
+			funnel_bad_option(mode, "funnel option \"%s\" is given twice", start, NULL);
+		o->modes |= flag;
 	}
-	if ((modes & FUNNEL_REENTRY) && !(modes & FUNNEL_ORDER))
+	if ((o->modes & FUNNEL_REENTRY) && !(o->modes & FUNNEL_ORDER))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("funnel option \"allow_reentry\" requires \"strict_order\""),
 				 errdetail("allow_reentry only changes what strict_order does with an out-of-order step.")));
-	pfree(s);
-	return modes;
+	if (have_behaviour && o->nexcl == 0)
+		funnel_bad_option(mode, "funnel option \"%s\" needs an exclude=A-B option", "exclusion", NULL);
+	if ((o->modes & FUNNEL_EXT_MODES) && (o->modes & FUNNEL_CLASSIC_MODES))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("funnel options any_order, exclude and step_windows do not combine with strict_* options"),
+				 errdetail("The funnel mode is \"%s\".", mode),
+				 errhint("They follow windowFunnel's default mode.")));
+	if ((o->modes & FUNNEL_ANY_ORDER) && (o->modes & (FUNNEL_STEP_WINDOWS | FUNNEL_EXCLUSIONS)))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("funnel option any_order does not combine with exclude or step_windows"),
+				 errdetail("The funnel mode is \"%s\".", mode),
+				 errhint("Steps done in any order have no step between which an exclusion or a step window applies.")));
+	o->text = mode;
+	o->text_len = len;
+	/* s stays: the exclusion labels point into it */
 }
 
+void
+funnel_check_options(const FunnelOptions *o, int nsteps)
+{
+	int			x;
+
+	if ((o->modes & FUNNEL_STEP_WINDOWS) && o->nwindows != nsteps - 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a funnel of %d steps takes %d step windows, not %d", nsteps, nsteps - 1, o->nwindows),
+				 errhint("step_windows={...} gives the longest time from each step to the next.")));
+	for (x = 0; x < o->nexcl; x++)
+		if (o->excl[x].to > nsteps)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("funnel exclusion %d-%d is out of range for a funnel of %d steps",
+							o->excl[x].from, o->excl[x].to, nsteps)));
+	if (nsteps + o->nexcl > FUNNEL_MAX_STEPS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a funnel has at most %d steps and exclusions together", FUNNEL_MAX_STEPS)));
+}
+
+bool
+funnel_options_equal(const FunnelOptions *a, const FunnelOptions *b)
+{
+	int			x;
+
+	if (a == b)
+		return true;
+	if (a == NULL || b == NULL)
+		return false;
+	if (a->modes != b->modes || a->truncate != b->truncate || a->nexcl != b->nexcl ||
+		a->nwindows != b->nwindows ||
+		memcmp(a->step_window, b->step_window, sizeof(int64) * a->nwindows) != 0)
+		return false;
+	for (x = 0; x < a->nexcl; x++)
+		if (a->excl[x].from != b->excl[x].from || a->excl[x].to != b->excl[x].to ||
+			a->excl[x].label_len != b->excl[x].label_len ||
+			(a->excl[x].label_len > 0 && memcmp(a->excl[x].label, b->excl[x].label, a->excl[x].label_len) != 0))
+			return false;
+	return true;
+}
+
+/*
+ * Parse a comma-separated list of windowFunnel options only (the flags
+ * funnel_search takes); unknown, repeated or contradictory options are
+ * errors naming the option, journey's own options an error (0A000).
+ */
+int
+funnel_parse_modes(text *mode)
+{
+	FunnelOptions o;
+
+	funnel_parse_options(VARDATA_ANY(mode), VARSIZE_ANY_EXHDR(mode), false, &o);
+	if (o.modes & FUNNEL_EXT_MODES)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("funnel options any_order, exclude and step_windows are not supported here"),
+				 errdetail("The funnel mode is \"%s\".", text_to_cstring(mode))));
+	return o.modes;
+}
 
 const char *
 funnel_modes_text(int modes)
@@ -165,9 +402,9 @@ funnel_modes_text(int modes)
 	if (modes == 0)
 		return "default";
 	initStringInfo(&buf);
-	for (i = 0; i < (int) lengthof(funnel_mode_names); i++)
+	for (i = 0; i < (int) lengthof(funnel_flag_names); i++)
 		if (modes & (1 << i))
-			appendStringInfo(&buf, "%s%s", buf.len > 0 ? "," : "", funnel_mode_names[i]);
+			appendStringInfo(&buf, "%s%s", buf.len > 0 ? "," : "", funnel_flag_names[i]);
 	return buf.data;
 }
 
@@ -187,10 +424,10 @@ funnel_modes_from_text(const char *s, int *modes)
 		int			i;
 		int			flag = 0;
 
-		for (i = 0; i < (int) lengthof(funnel_mode_names); i++)
-			if (strlen(funnel_mode_names[i]) == len && strncmp(s, funnel_mode_names[i], len) == 0)
+		for (i = 0; i < (int) lengthof(funnel_flag_names); i++)
+			if (strlen(funnel_flag_names[i]) == len && strncmp(s, funnel_flag_names[i], len) == 0)
 				flag = 1 << i;
-		/* canonical: each option once, in the order of funnel_mode_names */
+		/* canonical: each option once, in the order of funnel_flag_names */
 		if (flag == 0 || flag <= m)
 			return false;
 		m |= flag;
@@ -415,6 +652,13 @@ funnel_params_differ(const char *what)
 			 errmsg("funnel %s must be the same for all rows of a group", what)));
 }
 
+/* The exclusions of a state (their conditions are the last mask bits). */
+static inline int
+funnel_state_nexcl(const FunnelState *state)
+{
+	return state->opts == NULL ? 0 : state->opts->nexcl;
+}
+
 /* A new state in aggcontext: no steps yet. */
 static FunnelState *
 funnel_new_state(MemoryContext aggcontext)
@@ -422,14 +666,22 @@ funnel_new_state(MemoryContext aggcontext)
 	return MemoryContextAllocZero(aggcontext, FUNNEL_FIRST_SIZE);
 }
 
-/* The number of steps a row gives: the same for every row of a group. */
+/*
+ * The number of conditions a row gives (steps, then exclusions): the same
+ * for every row of a group.
+ */
 static void
 funnel_check_nsteps(FunnelState *state, int nsteps)
 {
-	if (nsteps < 1)
+	int			nexcl = funnel_state_nexcl(state);
+
+	if (nsteps - nexcl < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a funnel needs at least one step")));
+				 errmsg("a funnel needs at least one step"),
+				 nexcl > 0 ? errdetail("The mode names %d exclusions; their conditions follow the step conditions.", nexcl) : 0));
+	if (state->opts != NULL && nsteps <= FUNNEL_MAX_STEPS)
+		funnel_check_options(state->opts, nsteps - nexcl);
 	if (nsteps != state->nsteps)
 	{
 		if (nsteps > FUNNEL_MAX_STEPS)
@@ -451,17 +703,33 @@ funnel_cache(FunctionCallInfo fcinfo)
 	return (FunnelCache *) fcinfo->flinfo->fn_extra;
 }
 
-/* The flags of a mode argument, parsed once for as long as it is the same text. */
+/*
+ * The flags of a mode argument, parsed once for as long as it is the same
+ * text; cache->opts is set to its options when it has journey's own.
+ */
 static int
-funnel_cached_modes(FunctionCallInfo fcinfo, text *mode)
+funnel_cached_modes(FunctionCallInfo fcinfo, text *mode, bool labels)
 {
 	FunnelCache *cache = funnel_cache(fcinfo);
 	int			len = VARSIZE_ANY_EXHDR(mode);
+	MemoryContext old;
+	FunnelOptions *o;
 
 	if (likely(cache->mode_text != NULL && len == cache->mode_len &&
 			   memcmp(VARDATA_ANY(mode), cache->mode_text, len) == 0))
 		return cache->modes;
-	cache->modes = funnel_parse_modes(mode);
+	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	o = palloc(sizeof(FunnelOptions));
+	funnel_parse_options(VARDATA_ANY(mode), len, labels, o);
+	MemoryContextSwitchTo(old);
+	cache->modes = o->modes;
+	if (o->modes & FUNNEL_EXT_MODES)
+		cache->opts = o;
+	else
+	{
+		cache->opts = NULL;
+		pfree(o);
+	}
 	if (cache->mode_text == NULL || len > cache->mode_cap)
 	{
 		if (cache->mode_text != NULL)
@@ -480,11 +748,12 @@ funnel_cached_modes(FunctionCallInfo fcinfo, text *mode)
  * the state.
  */
 static FunnelState *
-funnel_trans_begin(FunctionCallInfo fcinfo, MemoryContext aggcontext, int mode_arg)
+funnel_trans_begin(FunctionCallInfo fcinfo, MemoryContext aggcontext, int mode_arg, bool labels)
 {
 	FunnelState *state = PG_ARGISNULL(0) ? NULL : (FunnelState *) PG_GETARG_POINTER(0);
 	int64		window;
 	int			modes = 0;
+	const FunnelOptions *opts = NULL;
 
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
@@ -497,7 +766,8 @@ funnel_trans_begin(FunctionCallInfo fcinfo, MemoryContext aggcontext, int mode_a
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("funnel mode must not be null"),
 					 errhint("Use '' for the default mode.")));
-		modes = funnel_cached_modes(fcinfo, PG_GETARG_TEXT_PP(mode_arg));
+		modes = funnel_cached_modes(fcinfo, PG_GETARG_TEXT_PP(mode_arg), labels);
+		opts = funnel_cache(fcinfo)->opts;
 	}
 	window = funnel_window_usec(PG_GETARG_INTERVAL_P(2));
 
@@ -506,12 +776,15 @@ funnel_trans_begin(FunctionCallInfo fcinfo, MemoryContext aggcontext, int mode_a
 		state = funnel_new_state(aggcontext);
 		state->window = window;
 		state->modes = modes;
+		state->opts = opts;
 	}
 	else
 	{
 		if (window != state->window)
 			funnel_params_differ("window");
 		if (modes != state->modes)
+			funnel_params_differ("mode");
+		if (unlikely(opts != state->opts) && !funnel_options_equal(opts, state->opts))
 			funnel_params_differ("mode");
 	}
 	return state;
@@ -525,7 +798,7 @@ static Datum
 funnel_transfn_args_common(FunctionCallInfo fcinfo, bool has_mode)
 {
 	MemoryContext aggcontext = journey_agg_context(fcinfo, "funnel_step");
-	FunnelState *state = funnel_trans_begin(fcinfo, aggcontext, has_mode ? 3 : -1);
+	FunnelState *state = funnel_trans_begin(fcinfo, aggcontext, has_mode ? 3 : -1, false);
 	int			first = has_mode ? 4 : 3;
 	int			nsteps = PG_NARGS() - first;
 	uint64		mask = 0;
@@ -572,7 +845,7 @@ funnel_transfn(PG_FUNCTION_ARGS)
 	MemoryContext aggcontext = journey_agg_context(fcinfo, "funnel_step");
 	bool		has_mode = PG_NARGS() == 5;
 	int			steps_arg = has_mode ? 4 : 3;
-	FunnelState *state = funnel_trans_begin(fcinfo, aggcontext, has_mode ? 3 : -1);
+	FunnelState *state = funnel_trans_begin(fcinfo, aggcontext, has_mode ? 3 : -1, false);
 	ArrayType  *steps;
 	int			nsteps;
 	bool	   *conds;
@@ -644,6 +917,7 @@ struct FunnelLabels
 	uint64		hash;			/* fingerprint of the steps array */
 	Size		array_size;		/* the steps array (a copy), to recognize it */
 	char	   *array;
+	const FunnelOptions *opts;	/* the exclusions it was built with */
 	const char **label;			/* per distinct label: its bytes, */
 	int32	   *len;			/* its length, */
 	uint64	   *mask;			/* and the steps it names */
@@ -662,8 +936,9 @@ funnel_label_hash(const char *s, int len)
  * array, and the labels pointing into it.
  */
 static void
-funnel_labels_build(FunnelLabels *fl, ArrayType *input)
+funnel_labels_build(FunnelLabels *fl, ArrayType *input, const FunnelOptions *opts)
 {
+	int			nexcl = opts == NULL ? 0 : opts->nexcl;
 	MemoryContext old = MemoryContextSwitchTo(fl->cxt);
 	ArrayType  *steps;
 	Datum	   *elems;
@@ -691,25 +966,36 @@ funnel_labels_build(FunnelLabels *fl, ArrayType *input)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("a funnel has at most %d steps", FUNNEL_MAX_STEPS),
 				 errdetail("%d step labels were given.", nelems)));
+	if (opts != NULL)
+		funnel_check_options(opts, nelems);
 	fl->nsteps = nelems;
 	fl->nlabels = 0;
-	fl->label = palloc(nelems * sizeof(char *));
-	fl->len = palloc(nelems * sizeof(int32));
-	fl->mask = palloc(nelems * sizeof(uint64));
-	for (i = 0; i < nelems; i++)
+	fl->label = palloc((nelems + nexcl) * sizeof(char *));
+	fl->len = palloc((nelems + nexcl) * sizeof(int32));
+	fl->mask = palloc((nelems + nexcl) * sizeof(uint64));
+	for (i = 0; i < nelems + nexcl; i++)
 	{
 		text	   *t;
 		const char *s;
 		int			len;
 
-		if (nulls[i])
+		if (i >= nelems)
+		{
+			/* an exclusion's label: bit nsteps + x */
+			s = opts->excl[i - nelems].label;
+			len = opts->excl[i - nelems].label_len;
+		}
+		else if (nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("funnel step labels must not be null"),
 					 errdetail("Step %d is null.", i + 1)));
-		t = DatumGetTextPP(elems[i]);
-		s = VARDATA_ANY(t);
-		len = VARSIZE_ANY_EXHDR(t);
+		else
+		{
+			t = DatumGetTextPP(elems[i]);
+			s = VARDATA_ANY(t);
+			len = VARSIZE_ANY_EXHDR(t);
+		}
 		for (j = 0; j < fl->nlabels; j++)
 			if (fl->len[j] == len && memcmp(fl->label[j], s, len) == 0)
 				break;
@@ -743,6 +1029,7 @@ funnel_labels_build(FunnelLabels *fl, ArrayType *input)
 		}
 	}
 	fl->hash = hash_bytes_extended((const unsigned char *) steps, (int) VARSIZE(steps), 0);
+	fl->opts = opts;
 	if (fl->hash == 0)
 		fl->hash = 1;			/* 0 marks the boolean form */
 	fl->array_size = VARSIZE(steps);
@@ -752,12 +1039,12 @@ funnel_labels_build(FunnelLabels *fl, ArrayType *input)
 
 /* The parsed form of this row's steps array: cached across rows. */
 static FunnelLabels *
-funnel_labels_get(FunctionCallInfo fcinfo, ArrayType *steps)
+funnel_labels_get(FunctionCallInfo fcinfo, ArrayType *steps, const FunnelOptions *opts)
 {
 	FunnelCache *cache = funnel_cache(fcinfo);
 	FunnelLabels *fl = cache->labels;
 
-	if (likely(fl != NULL && fl->array != NULL && fl->array_size == VARSIZE(steps) &&
+	if (likely(fl != NULL && fl->array != NULL && fl->opts == opts && fl->array_size == VARSIZE(steps) &&
 			   memcmp(fl->array, steps, fl->array_size) == 0))
 		return fl;
 	if (fl == NULL)
@@ -772,7 +1059,7 @@ funnel_labels_get(FunctionCallInfo fcinfo, ArrayType *steps)
 		MemoryContextReset(fl->cxt);
 		fl->array = NULL;
 	}
-	funnel_labels_build(fl, steps);
+	funnel_labels_build(fl, steps, opts);
 	return fl;
 }
 
@@ -815,7 +1102,7 @@ Datum
 funnel_transfn_labels(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = journey_agg_context(fcinfo, "funnel_step");
-	FunnelState *state = funnel_trans_begin(fcinfo, aggcontext, PG_NARGS() == 6 ? 5 : -1);
+	FunnelState *state = funnel_trans_begin(fcinfo, aggcontext, PG_NARGS() == 6 ? 5 : -1, true);
 	FunnelLabels *fl;
 	text	   *label;
 	uint64		mask;
@@ -825,13 +1112,13 @@ funnel_transfn_labels(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("funnel steps must not be null")));
-	fl = funnel_labels_get(fcinfo, PG_GETARG_ARRAYTYPE_P(4));
+	fl = funnel_labels_get(fcinfo, PG_GETARG_ARRAYTYPE_P(4), state->opts);
 	if (unlikely(state->steps_hash != fl->hash))
 	{
 		if (state->steps_hash != 0)
 			funnel_params_differ("steps");
 		state->steps_hash = fl->hash;
-		funnel_set_nsteps(state, fl->nsteps);
+		funnel_set_nsteps(state, fl->nsteps + funnel_state_nexcl(state));
 	}
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(3))
 		PG_RETURN_POINTER(state);
@@ -865,12 +1152,13 @@ funnel_combine(PG_FUNCTION_ARGS)
 		state = funnel_new_state(aggcontext);
 		state->window = other->window;
 		state->modes = other->modes;
+		state->opts = other->opts;
 	}
 	else
 	{
 		if (state->window != other->window)
 			funnel_params_differ("window");
-		if (state->modes != other->modes)
+		if (state->modes != other->modes || !funnel_options_equal(state->opts, other->opts))
 			funnel_params_differ("mode");
 		if (state->nsteps != other->nsteps && state->nsteps != 0 && other->nsteps != 0)
 			funnel_params_differ("step count");
@@ -899,7 +1187,8 @@ funnel_combine(PG_FUNCTION_ARGS)
 
 /*
  * Serialized state: version, window, steps fingerprint, modes, nsteps,
- * count, then (ts int8, mask int8) per entry.
+ * count, the mode text when it has journey's own options (int4 length,
+ * -1 for none, then its bytes), then (ts int8, mask int8) per entry.
  */
 PG_FUNCTION_INFO_V1(funnel_serialize);
 Datum
@@ -908,22 +1197,26 @@ funnel_serialize(PG_FUNCTION_ARGS)
 	FunnelState *state = (FunnelState *) PG_GETARG_POINTER(0);
 	StringInfoData buf;
 	int			i;
+	int			textlen = state->opts == NULL ? 0 : state->opts->text_len;
 
 	journey_agg_context(fcinfo, "funnel_serialize");
 	pq_begintypsend(&buf);
-	enlargeStringInfo(&buf, 1 + 8 + 8 + 4 + 4 + 4 + 16 * state->n);
+	enlargeStringInfo(&buf, 1 + 8 + 8 + 4 + 4 + 4 + 4 + textlen + 16 * state->n);
 	pq_sendbyte(&buf, FUNNEL_SERIAL_VERSION);
 	pq_sendint64(&buf, state->window);
 	pq_sendint64(&buf, (int64) state->steps_hash);
 	pq_sendint32(&buf, state->modes);
 	pq_sendint32(&buf, state->nsteps);
 	pq_sendint32(&buf, state->n);
+	pq_sendint32(&buf, state->opts == NULL ? -1 : textlen);
+	if (state->opts != NULL)
+		pq_sendbytes(&buf, state->opts->text, textlen);
 	for (i = 0; i < state->n; i++)
 	{
 		pq_sendint64(&buf, funnel_ts(state)[i]);
 		pq_sendint64(&buf, (int64) funnel_mask_get(state, i));
 	}
-	Assert(buf.len == VARHDRSZ + 1 + 8 + 8 + 4 + 4 + 4 + 16 * state->n);
+	Assert(buf.len == VARHDRSZ + 1 + 8 + 8 + 4 + 4 + 4 + 4 + (state->opts ? textlen : 0) + 16 * state->n);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -943,6 +1236,7 @@ funnel_deserialize(PG_FUNCTION_ARGS)
 	int			version;
 	int32		nsteps;
 	int32		n;
+	int32		textlen;
 	int			i;
 
 	journey_bytea_reader(&buf, data);
@@ -955,6 +1249,25 @@ funnel_deserialize(PG_FUNCTION_ARGS)
 	state->modes = journey_recv_int32(&buf, what);
 	nsteps = journey_recv_int32(&buf, what);
 	n = journey_recv_int32(&buf, what);
+	textlen = journey_recv_int32(&buf, what);
+	if (textlen >= 0)
+	{
+		FunnelCache *cache = funnel_cache(fcinfo);
+		text	   *mode;
+
+		if (textlen > buf.len - buf.cursor)
+			journey_invalid_value(JOURNEY_FROM_STATE, what, "The mode text is truncated.");
+		mode = (text *) palloc(VARHDRSZ + textlen);
+		SET_VARSIZE(mode, VARHDRSZ + textlen);
+		memcpy(VARDATA(mode), buf.data + buf.cursor, textlen);
+		buf.cursor += textlen;
+		if (funnel_cached_modes(fcinfo, mode, state->steps_hash != 0) != state->modes ||
+			cache->opts == NULL)
+			journey_invalid_value(JOURNEY_FROM_STATE, what, "The mode text does not match the mode flags.");
+		state->opts = cache->opts;
+	}
+	else if (textlen != -1 || (state->modes & FUNNEL_EXT_MODES))
+		journey_invalid_value(JOURNEY_FROM_STATE, what, "The mode text is missing.");
 	if (state->window <= 0)
 		journey_invalid_value(JOURNEY_FROM_STATE, what, "The window is not positive.");
 	if (!FUNNEL_MODES_VALID(state->modes))
@@ -1012,41 +1325,66 @@ funnel_state_entries(FunnelState *state, FunnelEntry *e)
 	funnel_sort_entries(e, n);
 }
 
-/* The search over a state's entries; at: NULL or nsteps slots. */
+/*
+ * The search over a state's entries; at: NULL or nsteps slots.  *dropped:
+ * an exclusion dropped the customer (exclusion=drop).
+ */
 static int
-funnel_state_search(FunnelState *state, int64 *at)
+funnel_state_search(FunnelState *state, int64 *at, bool *dropped)
 {
 	FunnelEntry local[64];
 	FunnelEntry *e;
 	int			level;
 
+	*dropped = false;
 	if (state->nsteps == 0 || state->n == 0)
 		return 0;
 	e = state->n <= (int) lengthof(local) ? local : palloc(state->n * sizeof(FunnelEntry));
 	funnel_state_entries(state, e);
-	level = funnel_search(e, state->n, state->window, state->modes, state->nsteps, at);
+	if (state->opts != NULL)
+		level = funnel_search_ext(e, state->n, state->window, state->opts,
+								  state->nsteps - state->opts->nexcl, at, dropped);
+	else
+		level = funnel_search(e, state->n, state->window, state->modes, state->nsteps, at);
 	if (e != local)
 		pfree(e);
 	return level;
 }
 
-/* funnel_step's final function: the level reached, 0 without step 1. */
+/*
+ * funnel_step's final function: the level reached, 0 without step 1;
+ * NULL for a customer an exclusion dropped (exclusion=drop).
+ */
 PG_FUNCTION_INFO_V1(funnel_step_final);
 Datum
 funnel_step_final(PG_FUNCTION_ARGS)
 {
+	bool		dropped;
+	int			level;
+
 	if (PG_ARGISNULL(0))
 		PG_RETURN_INT32(0);
-	PG_RETURN_INT32(funnel_state_search((FunnelState *) PG_GETARG_POINTER(0), NULL));
+	level = funnel_state_search((FunnelState *) PG_GETARG_POINTER(0), NULL, &dropped);
+	if (dropped)
+		PG_RETURN_NULL();
+	PG_RETURN_INT32(level);
 }
 
+/* The customer's path, or NULL when an exclusion dropped it. */
 static FunnelPath *
 funnel_path_build(FunnelState *state, bool from_timestamp)
 {
 	int64		at[FUNNEL_MAX_STEPS];
-	int			depth = funnel_state_search(state, at);
-	FunnelPath *path = funnel_path_make(state->nsteps, depth, true, state->window, state->modes);
+	bool		dropped;
+	int			depth = funnel_state_search(state, at, &dropped);
+	FunnelPath *path;
 	int			k;
+
+	if (dropped)
+		return NULL;
+	path = funnel_path_make_ext(state->nsteps - funnel_state_nexcl(state), depth,
+								state->window, state->modes,
+								(state->modes & FUNNEL_STEP_WINDOWS) ? state->opts->step_window : NULL);
 
 	for (k = 0; k < depth; k++)
 	{
@@ -1075,9 +1413,14 @@ funnel_path_final(PG_FUNCTION_ARGS)
 {
 	FunnelState *state = PG_ARGISNULL(0) ? NULL : (FunnelState *) PG_GETARG_POINTER(0);
 
+	FunnelPath *path;
+
 	if (state == NULL || state->nsteps == 0)
 		PG_RETURN_NULL();
-	PG_RETURN_POINTER(funnel_path_build(state, false));
+	path = funnel_path_build(state, false);
+	if (path == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(path);
 }
 
 /* For timestamp input: the reported times are converted as ts::timestamptz is. */
@@ -1087,7 +1430,12 @@ funnel_path_final_ts(PG_FUNCTION_ARGS)
 {
 	FunnelState *state = PG_ARGISNULL(0) ? NULL : (FunnelState *) PG_GETARG_POINTER(0);
 
+	FunnelPath *path;
+
 	if (state == NULL || state->nsteps == 0)
 		PG_RETURN_NULL();
-	PG_RETURN_POINTER(funnel_path_build(state, true));
+	path = funnel_path_build(state, true);
+	if (path == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(path);
 }

@@ -28,12 +28,50 @@
 #define FUNNEL_INCREASE	0x04		/* strict_increase */
 #define FUNNEL_ONCE		0x08		/* strict_once */
 #define FUNNEL_REENTRY	0x10		/* allow_reentry (needs strict_order) */
-#define FUNNEL_ALL_MODES 0x1f
+#define FUNNEL_CLASSIC_MODES 0x1f	/* ClickHouse's options */
+/* journey's own options (0.2.0): none of them combines with the above */
+#define FUNNEL_ANY_ORDER 0x20		/* any_order: distinct steps within the window */
+#define FUNNEL_STEP_WINDOWS 0x40	/* step_windows={...} given */
+#define FUNNEL_EXCLUSIONS 0x80		/* exclude=A-B given (drop or truncate) */
+#define FUNNEL_EXT_MODES 0xe0
+#define FUNNEL_ALL_MODES 0xff
 
 /* A valid combination of mode flags. */
 #define FUNNEL_MODES_VALID(m) \
 	(((m) & ~FUNNEL_ALL_MODES) == 0 && \
-	 (!((m) & FUNNEL_REENTRY) || ((m) & FUNNEL_ORDER)))
+	 (!((m) & FUNNEL_REENTRY) || ((m) & FUNNEL_ORDER)) && \
+	 (!((m) & FUNNEL_EXT_MODES) || !((m) & FUNNEL_CLASSIC_MODES)) && \
+	 (!((m) & FUNNEL_ANY_ORDER) || !((m) & (FUNNEL_STEP_WINDOWS | FUNNEL_EXCLUSIONS))))
+
+/* The most exclusions (exclude=A-B options) one funnel may have. */
+#define FUNNEL_MAX_EXCLUSIONS 16
+
+/* An exclusion: a condition that must not happen between steps from and to. */
+typedef struct FunnelExclusion
+{
+	int			from;			/* 1-based step, from < to */
+	int			to;
+	const char *label;			/* label forms: the excluded label; else NULL */
+	int			label_len;
+} FunnelExclusion;
+
+/*
+ * Everything the mode text says, parsed (funnel_parse_options).  Plain
+ * windowFunnel modes have modes & FUNNEL_EXT_MODES == 0 and nothing else
+ * set.  A parsed value is never freed while the query runs (aggregate
+ * states point to it).
+ */
+typedef struct FunnelOptions
+{
+	int			modes;			/* FUNNEL_* flags, the new ones included */
+	bool		truncate;		/* exclusion=truncate (else drop) */
+	int			nexcl;
+	FunnelExclusion excl[FUNNEL_MAX_EXCLUSIONS];
+	int			nwindows;		/* step windows given (must be nsteps - 1) */
+	int64		step_window[FUNNEL_MAX_STEPS];	/* [k-1]: step k to k+1; 0 none */
+	char	   *text;			/* the mode text as given (serialized states) */
+	int			text_len;
+} FunnelOptions;
 
 /* One row of a customer: when, and which steps it satisfies. */
 typedef struct FunnelEntry
@@ -79,14 +117,46 @@ extern void funnel_sort_entries(FunnelEntry *entries, int n);
 extern int	funnel_search(const FunnelEntry *entries, int n, int64 window_us,
 						  int modes, int nsteps, int64 *at);
 
+/*
+ * The search with journey's own options (src/funnel_ext.c): any_order,
+ * per-step windows and exclusions, over entries whose mask bits
+ * 0..nsteps-1 are the steps and bits nsteps..nsteps+nexcl-1 the
+ * exclusions (in the order of opts->excl).  Returns the level; under
+ * exclusion=drop, *dropped is set (and the level is meaningless) when an
+ * exclusion cut the customer's progress short.  at as in funnel_search:
+ * the chain reported is one that reaches the level at the earliest time
+ * it can be reached (any_order: the earliest window with the most
+ * distinct steps, each step at its first time in it, in time order).
+ */
+extern int	funnel_search_ext(const FunnelEntry *entries, int n, int64 window_us,
+							  const FunnelOptions *opts, int nsteps, int64 *at,
+							  bool *dropped);
+
 /* ---------------------------------------------------------------------
  * Options and parameters (src/funnel.c)
  */
 
 /*
+ * The mode text parsed into *opts (all of it: the windowFunnel options and
+ * any_order, exclude=A-B[:label], exclusion=drop|truncate,
+ * step_windows={...}); errors (22023) name the bad option.  labels: the
+ * label forms, where exclude options name their label.
+ */
+extern void funnel_parse_options(const char *s, int len, bool labels, FunnelOptions *opts);
+
+/* Checks the options against the step count (ranges, window count). */
+extern void funnel_check_options(const FunnelOptions *opts, int nsteps);
+
+/* Two parsed option sets mean the same funnel. */
+extern bool funnel_options_equal(const FunnelOptions *a, const FunnelOptions *b);
+
+/*
  * The mode argument of funnel_step/funnel_path ('' or a comma-separated
  * list of option names) as FUNNEL_* flags; unknown, repeated or
- * contradictory options are an error (22023) naming the option.
+ * contradictory options are an error (22023) naming the option.  Only
+ * windowFunnel's options (FUNNEL_CLASSIC_MODES, what funnel_search takes):
+ * journey's own (any_order, exclude, step_windows) are an error (0A000);
+ * use funnel_parse_options and funnel_search_ext for them.
  */
 extern int	funnel_parse_modes(text *mode);
 
@@ -126,26 +196,42 @@ extern void funnel_params_conflict(int64 window_a, int modes_a, int64 window_b, 
  */
 #define FUNNEL_PATH_VERSION 2
 #define FUNNEL_PATH_PARAMS 0x01		/* window and modes are known */
+#define FUNNEL_PATH_STEP_WINDOWS 0x02	/* nsteps - 1 step windows follow at[] (0.2.0) */
 
 /* One customer's best chain: the time each reached step happened. */
 typedef struct FunnelPath
 {
 	int32		vl_len_;		/* varlena header */
 	uint8		version;		/* FUNNEL_PATH_VERSION */
-	uint8		flags;			/* FUNNEL_PATH_PARAMS */
+	uint8		flags;			/* FUNNEL_PATH_PARAMS, FUNNEL_PATH_STEP_WINDOWS */
 	uint8		nsteps;			/* steps of the funnel, 1..FUNNEL_MAX_STEPS */
 	uint8		reached;		/* steps reached, 0..nsteps */
 	int32		modes;			/* FUNNEL_* mode flags; 0 when unknown */
 	int64		window;			/* microseconds, > 0; 0 when unknown */
-	int64		at[FLEXIBLE_ARRAY_MEMBER];	/* reached timestamps, microseconds */
+	int64		at[FLEXIBLE_ARRAY_MEMBER];	/* reached timestamps, microseconds;
+												 * then, with FUNNEL_PATH_STEP_WINDOWS,
+												 * the step windows (0: none) */
 } FunnelPath;
 
+/* The step windows of a path (nsteps - 1 of them), or NULL. */
+#define FUNNEL_PATH_STEP_WINDOWS_OF(p) \
+	(((p)->flags & FUNNEL_PATH_STEP_WINDOWS) ? (p)->at + (p)->reached : NULL)
+
 #define FUNNEL_PATH_SIZE(reached) (offsetof(FunnelPath, at) + sizeof(int64) * (reached))
+#define FUNNEL_PATH_FULL_SIZE(p) \
+	(FUNNEL_PATH_SIZE((p)->reached) + (((p)->flags & FUNNEL_PATH_STEP_WINDOWS) ? sizeof(int64) * ((p)->nsteps - 1) : 0))
 #define PG_GETARG_FUNNEL_PATH_P(n) funnel_path_detoast(PG_GETARG_DATUM(n))
 
 /* A new path (palloc'd, zeroed times) with the given parameters. */
 extern FunnelPath *funnel_path_make(int nsteps, int reached, bool params_known,
 									int64 window, int modes);
+
+/*
+ * funnel_path_make, the path also recording its step windows (nsteps - 1
+ * of them, 0 for none; step_windows NULL: like funnel_path_make).
+ */
+extern FunnelPath *funnel_path_make_ext(int nsteps, int reached, int64 window, int modes,
+										const int64 *step_windows);
 
 /*
  * A funnel_path datum detoasted, and in the current layout: a version 1

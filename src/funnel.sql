@@ -158,12 +158,16 @@ COMMENT ON AGGREGATE funnel(integer, integer) IS 'roll customers'' funnel levels
 COMMENT ON AGGREGATE rollup(funnel) IS 'merge funnels, e.g. channels into a whole';
 
 CREATE FUNCTION funnel_steps(funnel,
-        OUT step integer, OUT customers bigint,
+        OUT step integer, OUT label text, OUT customers bigint, OUT in_progress bigint,
         OUT conversion_from_start double precision, OUT conversion_from_previous double precision,
-        OUT dropped bigint, OUT median_from_previous interval, OUT p90_from_previous interval,
-        OUT median_from_start interval)
+        OUT dropped bigint,
+        OUT median_from_previous interval, OUT median_from_previous_seconds double precision,
+        OUT p90_from_previous interval, OUT p90_from_previous_seconds double precision,
+        OUT median_from_start interval, OUT median_from_start_seconds double precision)
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'funnel_steps' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 8;
+COMMENT ON FUNCTION funnel_steps(funnel)
+    IS 'one row per step: customers, in progress (funnel with as_of), conversion, drop-off, times between steps (interval and seconds); label is NULL (see funnel_steps(funnel, text[]))';
 CREATE FUNCTION step_durations(funnel, step integer, from_start boolean DEFAULT false) RETURNS durations
     AS 'MODULE_PATHNAME', 'funnel_step_durations' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION num_customers(funnel) RETURNS bigint

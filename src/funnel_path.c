@@ -50,6 +50,27 @@ funnel_path_make(int nsteps, int reached, bool params_known, int64 window, int m
 }
 
 FunnelPath *
+funnel_path_make_ext(int nsteps, int reached, int64 window, int modes, const int64 *step_windows)
+{
+	FunnelPath *path;
+	Size		size = FUNNEL_PATH_SIZE(reached);
+
+	if (step_windows == NULL)
+		return funnel_path_make(nsteps, reached, true, window, modes);
+	size += sizeof(int64) * (nsteps - 1);
+	path = palloc0(size);
+	SET_VARSIZE(path, size);
+	path->version = FUNNEL_PATH_VERSION;
+	path->nsteps = (uint8) nsteps;
+	path->reached = (uint8) reached;
+	path->flags = FUNNEL_PATH_PARAMS | FUNNEL_PATH_STEP_WINDOWS;
+	path->window = window;
+	path->modes = modes;
+	memcpy(path->at + reached, step_windows, sizeof(int64) * (nsteps - 1));
+	return path;
+}
+
+FunnelPath *
 funnel_path_detoast(Datum d)
 {
 	FunnelPath *path = (FunnelPath *) PG_DETOAST_DATUM(d);
@@ -93,14 +114,21 @@ funnel_path_validate(const FunnelPath *path, JourneyOrigin origin)
 
 	if (path->version != FUNNEL_PATH_VERSION)
 		journey_unsupported_version(origin, path->version, "funnel_path");
-	if ((path->flags & ~FUNNEL_PATH_PARAMS) != 0)
+	if ((path->flags & ~(FUNNEL_PATH_PARAMS | FUNNEL_PATH_STEP_WINDOWS)) != 0)
 		journey_invalid_value(origin, "funnel_path", "Unknown flags.");
 	if (path->nsteps < 1 || path->nsteps > FUNNEL_MAX_STEPS)
 		journey_invalid_value(origin, "funnel_path", "The step count is out of range.");
 	if (path->reached > path->nsteps)
 		journey_invalid_value(origin, "funnel_path", "More steps reached than the funnel has.");
-	if (VARSIZE(path) != FUNNEL_PATH_SIZE(path->reached))
+	if (VARSIZE(path) != FUNNEL_PATH_FULL_SIZE(path))
 		journey_invalid_value(origin, "funnel_path", "The length does not match the steps reached.");
+	if (((path->flags & FUNNEL_PATH_STEP_WINDOWS) != 0) !=
+		((path->flags & FUNNEL_PATH_PARAMS) && (path->modes & FUNNEL_STEP_WINDOWS)))
+		journey_invalid_value(origin, "funnel_path", "Step windows and the mode step_windows go together.");
+	if (path->flags & FUNNEL_PATH_STEP_WINDOWS)
+		for (k = 0; k < path->nsteps - 1; k++)
+			if (FUNNEL_PATH_STEP_WINDOWS_OF(path)[k] < 0)
+				journey_invalid_value(origin, "funnel_path", "A step window is negative.");
 	if (path->flags & FUNNEL_PATH_PARAMS)
 	{
 		if (path->window <= 0)
@@ -147,6 +175,17 @@ funnel_path_out(PG_FUNCTION_ARGS)
 	if (path->flags & FUNNEL_PATH_PARAMS)
 		appendStringInfo(&buf, " window=%s mode=%s", funnel_window_text(path->window),
 						 funnel_modes_text(path->modes));
+	if (path->flags & FUNNEL_PATH_STEP_WINDOWS)
+	{
+		appendStringInfoString(&buf, " step_windows={");
+		for (k = 0; k < path->nsteps - 1; k++)
+		{
+			int64		w = FUNNEL_PATH_STEP_WINDOWS_OF(path)[k];
+
+			appendStringInfo(&buf, "%s%s", k > 0 ? "," : "", w == 0 ? "NULL" : funnel_window_text(w));
+		}
+		appendStringInfoChar(&buf, '}');
+	}
 	PG_RETURN_CSTRING(buf.data);
 }
 
@@ -161,15 +200,18 @@ funnel_path_syntax(const char *input, const char *detail)
 }
 
 /*
- * The " window=<interval> mode=<modes>" part after the times (in place:
- * s is modified).  False when there is none (a 0.1.0 value).
+ * The " window=<interval> mode=<modes>[ step_windows={w,...}]" part after
+ * the times (in place: s is modified).  False when there is none (a 0.1.0
+ * value).  *nsw: the step windows read into sw (-1: none given).
  */
 static bool
-funnel_path_parse_params(const char *input, char *s, int64 *window, int *modes)
+funnel_path_parse_params(const char *input, char *s, int64 *window, int *modes, int64 *sw, int *nsw)
 {
 	char	   *mode;
+	char	   *swp;
 	Interval   *span;
 
+	*nsw = -1;
 	if (*s == '\0')
 		return false;
 	if (strncmp(s, " window=", 8) != 0)
@@ -180,6 +222,44 @@ funnel_path_parse_params(const char *input, char *s, int64 *window, int *modes)
 		funnel_path_syntax(input, "The window is followed by \" mode=\".");
 	*mode = '\0';
 	mode += 6;
+	swp = strstr(mode, " step_windows={");
+	if (swp != NULL)
+	{
+		char	   *q = swp + 15;
+		size_t		len;
+
+		*swp = '\0';
+		len = strlen(q);
+		if (len == 0 || q[len - 1] != '}')
+			funnel_path_syntax(input, "The step windows are given as \" step_windows={w,...}\".");
+		q[len - 1] = '\0';
+		*nsw = 0;
+		for (;;)
+		{
+			char	   *comma = strchr(q, ',');
+
+			if (comma != NULL)
+				*comma = '\0';
+			if (*nsw >= FUNNEL_MAX_STEPS - 1)
+				funnel_path_syntax(input, "There is one step window per step after the first.");
+			if (strcmp(q, "NULL") == 0)
+				sw[(*nsw)++] = 0;
+			else
+			{
+				Interval   *w = DatumGetIntervalP(DirectFunctionCall3(interval_in, CStringGetDatum(q),
+																	  ObjectIdGetDatum(InvalidOid),
+																	  Int32GetDatum(-1)));
+
+				sw[*nsw] = journey_interval_to_usec(w, "a funnel step window");
+				if (sw[*nsw] <= 0)
+					funnel_path_syntax(input, "A step window is positive (NULL for none).");
+				(*nsw)++;
+			}
+			if (comma == NULL)
+				break;
+			q = comma + 1;
+		}
+	}
 	span = DatumGetIntervalP(DirectFunctionCall3(interval_in, CStringGetDatum(s),
 												 ObjectIdGetDatum(InvalidOid),
 												 Int32GetDatum(-1)));
@@ -187,7 +267,7 @@ funnel_path_parse_params(const char *input, char *s, int64 *window, int *modes)
 	if (*window <= 0)
 		funnel_path_syntax(input, "The window is positive.");
 	if (!funnel_modes_from_text(mode, modes))
-		funnel_path_syntax(input, "The mode is \"default\" or options separated by commas, in the order strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry.");
+		funnel_path_syntax(input, "The mode is \"default\" or options separated by commas, in the order strict_deduplication, strict_order, strict_increase, strict_once, allow_reentry, any_order, step_windows, exclusions.");
 	return true;
 }
 
@@ -205,6 +285,8 @@ funnel_path_in(PG_FUNCTION_ARGS)
 	FunnelPath *path;
 	int64		window = 0;
 	int			modes = 0;
+	int64		sw[FUNNEL_MAX_STEPS];
+	int			nsw;
 	bool		known;
 	int			k = 0;
 
@@ -223,9 +305,13 @@ funnel_path_in(PG_FUNCTION_ARGS)
 	if (close == NULL)
 		funnel_path_syntax(input, "The step times end with \"]\".");
 	*close = '\0';
-	known = funnel_path_parse_params(input, close + 1, &window, &modes);
-
-	path = funnel_path_make((int) nsteps, (int) reached, known, window, modes);
+	known = funnel_path_parse_params(input, close + 1, &window, &modes, sw, &nsw);
+	if (nsw >= 0 && nsw != nsteps - 1)
+		funnel_path_syntax(input, "There is one step window per step after the first.");
+	if (nsw >= 0)
+		path = funnel_path_make_ext((int) nsteps, (int) reached, window, modes, sw);
+	else
+		path = funnel_path_make((int) nsteps, (int) reached, known, window, modes);
 	while (*p != '\0')
 	{
 		char	   *comma = strchr(p, ',');
@@ -256,7 +342,8 @@ funnel_path_in(PG_FUNCTION_ARGS)
 /*
  * Binary form: version (2), steps, reached, flags, then when the flags
  * say the parameters are known the window (int8, microseconds) and the
- * mode flags (one byte), then one int8 per reached step.  Version 1 (from
+ * mode flags (one byte), then with FUNNEL_PATH_STEP_WINDOWS one int8 per
+ * step after the first (0: none), then one int8 per reached step.  Version 1 (from
  * 0.1.0): version, steps, reached, the times.
  */
 PG_FUNCTION_INFO_V1(funnel_path_send);
@@ -277,6 +364,9 @@ funnel_path_send(PG_FUNCTION_ARGS)
 		pq_sendint64(&buf, path->window);
 		pq_sendbyte(&buf, (uint8) path->modes);
 	}
+	if (path->flags & FUNNEL_PATH_STEP_WINDOWS)
+		for (k = 0; k < path->nsteps - 1; k++)
+			pq_sendint64(&buf, FUNNEL_PATH_STEP_WINDOWS_OF(path)[k]);
 	for (k = 0; k < path->reached; k++)
 		pq_sendint64(&buf, path->at[k]);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
@@ -293,6 +383,7 @@ funnel_path_recv(PG_FUNCTION_ARGS)
 	int			flags = 0;
 	int64		window = 0;
 	int			modes = 0;
+	int64		sw[FUNNEL_MAX_STEPS];
 	FunnelPath *path;
 	int			k;
 
@@ -309,10 +400,18 @@ funnel_path_recv(PG_FUNCTION_ARGS)
 			modes = journey_recv_uint8(buf, "funnel_path");
 		}
 	}
+	if ((flags & FUNNEL_PATH_STEP_WINDOWS) && (nsteps < 1 || nsteps > FUNNEL_MAX_STEPS || !(flags & FUNNEL_PATH_PARAMS)))
+		journey_invalid_value(JOURNEY_FROM_BINARY, "funnel_path", "Step windows without a valid step count and window.");
+	if (flags & FUNNEL_PATH_STEP_WINDOWS)
+		for (k = 0; k < nsteps - 1; k++)
+			sw[k] = journey_recv_int64(buf, "funnel_path");
 	if (reached > nsteps || (int64) reached * 8 != buf->len - buf->cursor)
 		journey_invalid_value(JOURNEY_FROM_BINARY, "funnel_path",
 							  "The steps reached do not match the value's length.");
-	path = funnel_path_make(nsteps, reached, false, 0, 0);
+	if (flags & FUNNEL_PATH_STEP_WINDOWS)
+		path = funnel_path_make_ext(nsteps, reached, window, modes, sw);
+	else
+		path = funnel_path_make(nsteps, reached, false, 0, 0);
 	path->flags = (uint8) flags;
 	path->window = window;
 	path->modes = modes;

@@ -60,6 +60,7 @@ typedef struct AnalysisCache
 	LabelList	lists[2];
 	struct varlena *mode_copy;	/* funnel: the mode text as last seen */
 	int			modes;
+	FunnelOptions *funnel_opts;	/* funnel: its parse, NULL without journey's own options */
 	uint64	   *masks;			/* per label of the journey: conditions met */
 	int			maxmasks;
 	FunnelEntry *entries;		/* funnel: the entries of one journey */
@@ -232,14 +233,21 @@ analysis_match_steps(const JourneyReader *r, uint64 *masks, const LabelList *l)
  * funnel_step(j, window, steps [, mode]), funnel_path(j, window, steps [, mode])
  */
 
-/* The mode argument (argno), parsed once per distinct text. */
+/*
+ * The mode argument (argno), parsed once per distinct text; c->funnel_opts
+ * is its parse when it has journey's own options (the exclusions name
+ * labels: exclude=A-B:label).
+ */
 static int
 analysis_funnel_modes(FunctionCallInfo fcinfo, AnalysisCache *c, int argno)
 {
 	text	   *mode;
 
 	if (PG_NARGS() <= argno)
+	{
+		c->funnel_opts = NULL;
 		return 0;
+	}
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -249,13 +257,18 @@ analysis_funnel_modes(FunctionCallInfo fcinfo, AnalysisCache *c, int argno)
 	if (c->mode_copy == NULL || VARSIZE(c->mode_copy) != VARSIZE(mode) ||
 		memcmp(c->mode_copy, mode, VARSIZE(mode)) != 0)
 	{
-		int			modes = funnel_parse_modes(mode);
+		MemoryContext old = MemoryContextSwitchTo(c->mcxt);
+		FunnelOptions *o = palloc(sizeof(FunnelOptions));
 
+		funnel_parse_options(VARDATA_ANY(mode), VARSIZE_ANY_EXHDR(mode), true, o);
+		MemoryContextSwitchTo(old);
 		if (c->mode_copy != NULL)
 			pfree(c->mode_copy);
 		c->mode_copy = MemoryContextAlloc(c->mcxt, VARSIZE(mode));
 		memcpy(c->mode_copy, mode, VARSIZE(mode));
-		c->modes = modes;
+		c->modes = o->modes;
+		/* the previous parse is left to the cache context: a few bytes per distinct mode */
+		c->funnel_opts = (o->modes & FUNNEL_EXT_MODES) ? o : NULL;
 	}
 	return c->modes;
 }
@@ -489,8 +502,11 @@ analysis_funnel_default(JourneyReader *r, const uint64 *masks, int nsteps, int64
  * aggregates check them, before the journey is looked at.
  */
 static int
-analysis_funnel(FunctionCallInfo fcinfo, int *nsteps_out, int64 *window_out, int *modes_out, int64 *at)
+analysis_funnel(FunctionCallInfo fcinfo, int *nsteps_out, int64 *window_out, int *modes_out, int64 *at,
+				bool *dropped)
 {
+	const FunnelOptions *opts;
+	int			nexcl;
 	AnalysisCache *c = analysis_cache(fcinfo);
 	LabelList  *steps;
 	int64		window;
@@ -530,9 +546,14 @@ analysis_funnel(FunctionCallInfo fcinfo, int *nsteps_out, int64 *window_out, int
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("funnel steps must not contain nulls"),
 					 errdetail("Step %d is null.", k + 1)));
+	opts = c->funnel_opts;
+	nexcl = opts == NULL ? 0 : opts->nexcl;
+	if (opts != NULL)
+		funnel_check_options(opts, nsteps);
 	*nsteps_out = nsteps;
 	*window_out = window;
 	*modes_out = modes;
+	*dropped = false;
 	if (PG_ARGISNULL(0))
 		return 0;
 
@@ -547,9 +568,17 @@ analysis_funnel(FunctionCallInfo fcinfo, int *nsteps_out, int64 *window_out, int
 		masks = analysis_masks(c, &r);
 		matched = analysis_match(&r, masks, steps, true, 0);
 	}
-	if ((matched & 1) == 0)
+	for (k = 0; k < nexcl; k++)
 	{
-		/* no event is step 1: level 0 */
+		/* an exclusion's label: bit nsteps + k */
+		int			idx = journey_label_index(&r, opts->excl[k].label, opts->excl[k].label_len);
+
+		if (idx >= 0)
+			masks[idx] |= UINT64CONST(1) << (nsteps + k);
+	}
+	if ((modes & FUNNEL_ANY_ORDER) ? matched == 0 : (matched & 1) == 0)
+	{
+		/* no event is step 1 (any_order: no event is a step): level 0 */
 		journey_reader_free(&r);
 		return 0;
 	}
@@ -619,7 +648,10 @@ analysis_funnel(FunctionCallInfo fcinfo, int *nsteps_out, int64 *window_out, int
 	journey_reader_free(&r);
 	if (!sorted)
 		funnel_sort_entries(e, (int) n);
-	level = funnel_search(e, (int) n, window, modes, nsteps, at);
+	if (opts != NULL)
+		level = funnel_search_ext(e, (int) n, window, opts, nsteps, at, dropped);
+	else
+		level = funnel_search(e, (int) n, window, modes, nsteps, at);
 	return level;
 }
 
@@ -630,8 +662,12 @@ journey_funnel_step(PG_FUNCTION_ARGS)
 	int			nsteps;
 	int64		window;
 	int			modes;
+	bool		dropped;
+	int			level = analysis_funnel(fcinfo, &nsteps, &window, &modes, NULL, &dropped);
 
-	PG_RETURN_INT32(analysis_funnel(fcinfo, &nsteps, &window, &modes, NULL));
+	if (dropped)
+		PG_RETURN_NULL();		/* exclusion=drop */
+	PG_RETURN_INT32(level);
 }
 
 PG_FUNCTION_INFO_V1(journey_funnel_path);
@@ -642,9 +678,15 @@ journey_funnel_path(PG_FUNCTION_ARGS)
 	int			nsteps;
 	int64		window;
 	int			modes;
-	int			level = analysis_funnel(fcinfo, &nsteps, &window, &modes, at);
-	FunnelPath *path = funnel_path_make(nsteps, level, true, window, modes);
+	bool		dropped;
+	int			level = analysis_funnel(fcinfo, &nsteps, &window, &modes, at, &dropped);
+	FunnelPath *path;
 	int			k;
+
+	if (dropped)
+		PG_RETURN_NULL();		/* exclusion=drop */
+	path = funnel_path_make_ext(nsteps, level, window, modes,
+								(modes & FUNNEL_STEP_WINDOWS) ? analysis_cache(fcinfo)->funnel_opts->step_window : NULL);
 
 	for (k = 0; k < level; k++)
 		path->at[k] = at[k];

@@ -19,6 +19,24 @@
 -- funnel_path format version 2 (window and mode) and the positive-window
 -- check are in the shared library, which reads version 1 values.
 -- The label form is new in 0.2.0: src/funnel_labels.sql, appended below.
+-- funnel_steps gains label, in_progress and a _seconds column after each
+-- interval: its OUT columns change, so it is dropped and created again (a
+-- view using it must be dropped before the update and re-created after).
+-- The funnel format version 3 (as_of, in progress) is in the shared
+-- library, which reads versions 1 and 2.  funnel(funnel_path, as_of) and
+-- funnel_steps(funnel, labels) are new: src/funnelx.sql, appended below.
+DROP FUNCTION funnel_steps(funnel);
+CREATE FUNCTION funnel_steps(funnel,
+        OUT step integer, OUT label text, OUT customers bigint, OUT in_progress bigint,
+        OUT conversion_from_start double precision, OUT conversion_from_previous double precision,
+        OUT dropped bigint,
+        OUT median_from_previous interval, OUT median_from_previous_seconds double precision,
+        OUT p90_from_previous interval, OUT p90_from_previous_seconds double precision,
+        OUT median_from_start interval, OUT median_from_start_seconds double precision)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'funnel_steps' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 8;
+COMMENT ON FUNCTION funnel_steps(funnel)
+    IS 'one row per step: customers, in progress (funnel with as_of), conversion, drop-off, times between steps (interval and seconds); label is NULL (see funnel_steps(funnel, text[]))';
 
 -- rfm
 -- rfm_segment_map() fixes its search_path like every SQL function of the

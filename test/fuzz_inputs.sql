@@ -107,6 +107,13 @@ SELECT pg_temp.fz_put('funnel', 'paths at both ends of time',
                                                     ELSE ts_max - (15 - g) * interval '30000 years' END,
                                                interval '290000 years', g % 8 = 0, g % 8 = 1, g % 8 = 2) AS p
                             FROM edge, generate_series(0, 15) g GROUP BY g < 8) x)$$);
+SELECT pg_temp.fz_put('funnel', 'as of a time, in progress (v3)',
+  $$(SELECT funnel(p, timestamptz '2024-01-01 12:00') FROM (SELECT funnel_path(timestamptz '2024-01-01' + (c * e % 11) * interval '1 hour', interval '7 days',
+                                               e = 1, e = 2, e = 3) AS p
+                            FROM generate_series(1, 12) c, generate_series(1, 3) e GROUP BY c) x)$$);
+SELECT pg_temp.fz_put('funnel_path', 'exclusions and step windows',
+  $$(SELECT funnel_path(timestamptz '2024-01-01' + e * interval '1 hour', interval '7 days', 'exclude=1-2,step_windows={2 hours,1 hour}', e = 1, e = 2, e = 3, e = 4)
+     FROM generate_series(1, 4) e)$$);
 SELECT pg_temp.fz_put('funnel', 'customers near 2^63',
   $$(SELECT rollup(f) FROM (VALUES ('v1 steps=2 customers=4611686018427387903 reached=4611686018427387903,1 timed=false'::funnel),
                                    ('v1 steps=2 customers=4611686018427387903 reached=4611686018427387903,1 timed=false'::funnel)) x(f))$$);
