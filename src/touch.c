@@ -274,7 +274,7 @@ touch_view(const TouchFlat *f, bool report, TouchSet *set)
 		TouchRow   *r = &set->rows[i];
 
 		if ((Size) e->name_off + e->name_len > size ||
-			e->converted < 0 || e->converted > (int64) (size / sizeof(int64)))
+			(!report && (e->converted < 0 || e->converted > (int64) (size / sizeof(int64)))))
 			touch_corrupted(report, "A touch lies out of bounds.");
 		r->name = (const char *) f + e->name_off;
 		r->name_len = (int) e->name_len;
