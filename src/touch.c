@@ -1562,6 +1562,12 @@ touch_outcomes_final(PG_FUNCTION_ARGS)
  * ---------------------------------------------------------------------
  */
 
+static char *
+touch_window_text(int64 usec)
+{
+	return DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(journey_usec_to_interval(usec))));
+}
+
 static void
 touch_params_conflict(const TouchSet *a, const TouchSet *b)
 {
@@ -1569,8 +1575,9 @@ touch_params_conflict(const TouchSet *a, const TouchSet *b)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot combine touch outcomes built with different models or windows"),
-				 errdetail("One was built with model %s and a window of " INT64_FORMAT " microseconds, the other with model %s and a window of " INT64_FORMAT " microseconds.",
-						   touch_model_names[a->model], a->window, touch_model_names[b->model], b->window),
+				 errdetail("One was built with model %s and window %s, the other with model %s and window %s.",
+						   touch_model_names[a->model], touch_window_text(a->window),
+						   touch_model_names[b->model], touch_window_text(b->window)),
 				 errhint("Build every part with the same model and window.")));
 }
 
