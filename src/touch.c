@@ -846,176 +846,232 @@ touch_report_recv(PG_FUNCTION_ARGS)
  * The per-customer aggregate: touch_outcomes(ts, touch, touch_event,
  * is_target, window [, value [, model]])
  *
- * The state keeps the message rows (16 bytes each: time, touch number,
- * event) and the conversions (time and exact value); the touch names are
- * numbered in the order they first appear.  The final function sorts and
- * attributes once.
+ * Touch names are numbered once per query in a dictionary (TouchDict,
+ * kept in the transition's fn_extra, so a name costs no memory per
+ * customer and is looked up in a few hot cache lines).  A group's state
+ * is one chunk: a header and 16-byte events (time, code) that grows by
+ * reallocation to the next power of two, so a row touches its group's
+ * state in one or two cache lines.  A message event's code is touch
+ * number * 4 + event; a conversion's code is TOUCH_CONV, or TOUCH_CONV_VALUE
+ * followed by one more slot holding the value's 128-bit mantissa (the
+ * scale is in the first slot).  The final function sorts and attributes
+ * once.
  * ---------------------------------------------------------------------
  */
 
-typedef struct TouchMsg
-{
-	int64		ts;
-	int32		touch;			/* number in the state's dictionary */
-	int32		event;			/* TOUCH_SEND, TOUCH_OPEN, TOUCH_CLICK */
-} TouchMsg;
+#define TOUCH_CONV (-1)
+#define TOUCH_CONV_VALUE (-2)
+#define TOUCH_FIRST_SIZE 128	/* a new state, before it grows */
+#define TOUCH_HASH_FROM 8		/* names before the dictionary keeps a hash table */
 
-typedef struct TouchConv
+typedef struct TouchDict
 {
-	int64		ts;
-	JDecimal	value;
-} TouchConv;
+	MemoryContext cxt;
+	int32		n;
+	int32		cap;
+	int32		last;			/* the name found last */
+	uint32		table_mask;
+	char	  **names;
+	int32	   *lens;
+	int32	   *table;			/* open addressing: number + 1, 0 empty */
+} TouchDict;
 
-#define TOUCH_HASH_FROM 8		/* names before a hash table is kept */
+typedef struct TouchEvent
+{
+	int64		ts;				/* a value slot: the mantissa's high half */
+	int32		code;			/* a value slot: the low half's low 32 bits */
+	int32		extra;			/* conversion with value: the scale; else 0 */
+} TouchEvent;
 
 typedef struct TouchState
 {
+	TouchDict  *dict;			/* numbers the codes' touches */
 	int64		window;
-	int			model;
-	int32		nnames;
-	int32		names_cap;
-	int32		last;			/* the name found last */
-	char	  **names;
-	int32	   *name_lens;
-	int32	   *table;			/* open addressing: name number + 1, 0 empty */
-	uint32		table_mask;
-	int32		nmsgs;
-	int32		msgs_cap;
-	TouchMsg   *msgs;
-	int32		nconvs;
-	int32		convs_cap;
-	TouchConv  *convs;
+	int32		model;
+	int32		n;				/* slots used */
+	int32		cap;			/* slots allocated */
+	int32		unused;
+	TouchEvent	ev[FLEXIBLE_ARRAY_MEMBER];
 } TouchState;
 
-static TouchState *
-touch_state_new(MemoryContext cxt, int64 window, int model)
-{
-	TouchState *st = MemoryContextAllocZero(cxt, sizeof(TouchState));
+StaticAssertDecl(sizeof(TouchEvent) == 16, "a touch event must cost 16 bytes");
 
-	st->window = window;
-	st->model = model;
-	st->last = -1;
-	return st;
+static TouchDict *
+touch_dict_new(MemoryContext cxt)
+{
+	TouchDict  *d = MemoryContextAllocZero(cxt, sizeof(TouchDict));
+
+	d->cxt = cxt;
+	d->last = -1;
+	return d;
 }
 
-static void *
-touch_grow(MemoryContext cxt, void *array, int32 *cap, int32 need, Size elem, const char *what)
+/* The query's dictionary of a support function (in its fn_extra). */
+static TouchDict *
+touch_dict_of(FunctionCallInfo fcinfo)
 {
-	int64		newcap = *cap == 0 ? 8 : (int64) *cap * 2;
-
-	if (need <= *cap)
-		return array;
-	while (newcap < need)
-		newcap *= 2;
-	if (newcap > PG_INT32_MAX || (Size) newcap * elem > MaxAllocSize)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many %s in one group of touch_outcomes", what)));
-	*cap = (int32) newcap;
-	if (array == NULL)
-		return MemoryContextAlloc(cxt, (Size) newcap * elem);
-	return repalloc(array, (Size) newcap * elem);
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra = touch_dict_new(fcinfo->flinfo->fn_mcxt);
+	return (TouchDict *) fcinfo->flinfo->fn_extra;
 }
 
 static void
-touch_table_insert(TouchState *st, int32 index)
+touch_dict_insert(TouchDict *d, int32 index)
 {
-	uint32		h = (uint32) hash_bytes((const unsigned char *) st->names[index], st->name_lens[index]);
+	uint32		h = (uint32) hash_bytes((const unsigned char *) d->names[index], d->lens[index]);
 
-	while (st->table[h & st->table_mask] != 0)
+	while (d->table[h & d->table_mask] != 0)
 		h++;
-	st->table[h & st->table_mask] = index + 1;
+	d->table[h & d->table_mask] = index + 1;
 }
 
-static void
-touch_table_rebuild(MemoryContext cxt, TouchState *st)
-{
-	uint32		size = 16;
-	int32		i;
-
-	while (size < (uint32) st->names_cap * 2)
-		size *= 2;
-	if (st->table != NULL)
-		pfree(st->table);
-	st->table = MemoryContextAllocZero(cxt, sizeof(int32) * size);
-	st->table_mask = size - 1;
-	for (i = 0; i < st->nnames; i++)
-		touch_table_insert(st, i);
-}
-
-/* The number of a touch name in the state, added if new. */
+/* The number of a touch name, added if new. */
 static int32
-touch_name_number(MemoryContext cxt, TouchState *st, const char *name, int len)
+touch_dict_number(TouchDict *d, const char *name, int len)
 {
 	int32		i;
 	char	   *copy;
 
-	if (st->last >= 0 && st->name_lens[st->last] == len && memcmp(st->names[st->last], name, len) == 0)
-		return st->last;
-	if (st->table == NULL)
+	if (d->last >= 0 && d->lens[d->last] == len && memcmp(d->names[d->last], name, len) == 0)
+		return d->last;
+	if (d->table == NULL)
 	{
-		for (i = 0; i < st->nnames; i++)
-			if (st->name_lens[i] == len && memcmp(st->names[i], name, len) == 0)
-				return st->last = i;
+		for (i = 0; i < d->n; i++)
+			if (d->lens[i] == len && memcmp(d->names[i], name, len) == 0)
+				return d->last = i;
 	}
 	else
 	{
 		uint32		h = (uint32) hash_bytes((const unsigned char *) name, len);
 		int32		slot;
 
-		while ((slot = st->table[h & st->table_mask]) != 0)
+		while ((slot = d->table[h & d->table_mask]) != 0)
 		{
-			if (st->name_lens[slot - 1] == len && memcmp(st->names[slot - 1], name, len) == 0)
-				return st->last = slot - 1;
+			if (d->lens[slot - 1] == len && memcmp(d->names[slot - 1], name, len) == 0)
+				return d->last = slot - 1;
 			h++;
 		}
 	}
-	if (st->nnames == TOUCH_MAX_TOUCHES)
+	if (d->n == TOUCH_MAX_TOUCHES)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many touches in one group of touch_outcomes"),
-				 errdetail("One customer can have at most %d distinct touches.", TOUCH_MAX_TOUCHES)));
-	if (st->nnames == st->names_cap)
+				 errmsg("too many distinct touches in one touch_outcomes query"),
+				 errdetail("At most %d distinct touch names are supported.", TOUCH_MAX_TOUCHES)));
+	if (d->n == d->cap)
 	{
-		int32		cap = st->names_cap;
+		d->cap = d->cap == 0 ? 8 : d->cap * 2;
+		if (d->names == NULL)
+		{
+			d->names = MemoryContextAlloc(d->cxt, sizeof(char *) * d->cap);
+			d->lens = MemoryContextAlloc(d->cxt, sizeof(int32) * d->cap);
+		}
+		else
+		{
+			d->names = repalloc(d->names, sizeof(char *) * d->cap);
+			d->lens = repalloc(d->lens, sizeof(int32) * d->cap);
+		}
+		if (d->cap > TOUCH_HASH_FROM)
+		{
+			uint32		size = 16;
 
-		st->names = touch_grow(cxt, st->names, &cap, st->nnames + 1, sizeof(char *), "touches");
-		cap = st->names_cap;
-		st->name_lens = touch_grow(cxt, st->name_lens, &cap, st->nnames + 1, sizeof(int32), "touches");
-		st->names_cap = cap;
-		if (st->names_cap > TOUCH_HASH_FROM)
-			touch_table_rebuild(cxt, st);
+			while (size < (uint32) d->cap * 2)
+				size *= 2;
+			if (d->table != NULL)
+				pfree(d->table);
+			d->table = MemoryContextAllocZero(d->cxt, sizeof(int32) * size);
+			d->table_mask = size - 1;
+			for (i = 0; i < d->n; i++)
+				touch_dict_insert(d, i);
+		}
 	}
-	copy = MemoryContextAlloc(cxt, len + 1);
+	copy = MemoryContextAlloc(d->cxt, len + 1);
 	memcpy(copy, name, len);
 	copy[len] = '\0';
-	i = st->nnames++;
-	st->names[i] = copy;
-	st->name_lens[i] = len;
-	if (st->table != NULL)
-		touch_table_insert(st, i);
-	return st->last = i;
+	i = d->n++;
+	d->names[i] = copy;
+	d->lens[i] = len;
+	if (d->table != NULL)
+		touch_dict_insert(d, i);
+	return d->last = i;
 }
 
-static inline void
-touch_add_msg(MemoryContext cxt, TouchState *st, int64 ts, int32 touch, int event)
+static TouchState *
+touch_state_new(MemoryContext cxt, TouchDict *dict, int64 window, int model)
 {
-	if (unlikely(st->nmsgs == st->msgs_cap))
-		st->msgs = touch_grow(cxt, st->msgs, &st->msgs_cap, st->nmsgs + 1, sizeof(TouchMsg), "message events");
-	st->msgs[st->nmsgs].ts = ts;
-	st->msgs[st->nmsgs].touch = touch;
-	st->msgs[st->nmsgs].event = event;
-	st->nmsgs++;
+	TouchState *st = MemoryContextAllocZero(cxt, TOUCH_FIRST_SIZE);
+
+	st->dict = dict;
+	st->window = window;
+	st->model = model;
+	st->cap = (int32) ((TOUCH_FIRST_SIZE - offsetof(TouchState, ev)) / sizeof(TouchEvent));
+	return st;
 }
 
-static inline void
-touch_add_conv(MemoryContext cxt, TouchState *st, int64 ts, const JDecimal *value)
+/* Room for `more` slots: the state, reallocated when it must grow (use the result). */
+static pg_noinline TouchState *
+touch_state_grow(TouchState *st, int32 more)
 {
-	if (unlikely(st->nconvs == st->convs_cap))
-		st->convs = touch_grow(cxt, st->convs, &st->convs_cap, st->nconvs + 1, sizeof(TouchConv), "conversions");
-	st->convs[st->nconvs].ts = ts;
-	st->convs[st->nconvs].value = *value;
-	st->nconvs++;
+	Size		size = TOUCH_FIRST_SIZE;
+	int64		need = (int64) st->n + more;
+
+	while (offsetof(TouchState, ev) + sizeof(TouchEvent) * (Size) need > size && size < MaxAllocSize)
+		size *= 2;
+	size = Min(size, MaxAllocSize);
+	if (offsetof(TouchState, ev) + sizeof(TouchEvent) * (Size) need > size)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many events in one group of touch_outcomes"),
+				 errdetail("One group can keep at most %d message events and conversions.",
+						   (int) ((MaxAllocSize - offsetof(TouchState, ev)) / sizeof(TouchEvent)))));
+	st = repalloc(st, size);
+	st->cap = (int32) ((size - offsetof(TouchState, ev)) / sizeof(TouchEvent));
+	return st;
+}
+
+static inline TouchState *
+touch_add_msg(TouchState *st, int64 ts, int32 touch, int event)
+{
+	if (unlikely(st->n == st->cap))
+		st = touch_state_grow(st, 1);
+	st->ev[st->n].ts = ts;
+	st->ev[st->n].code = touch * 4 + event;
+	st->ev[st->n].extra = 0;
+	st->n++;
+	return st;
+}
+
+static inline TouchState *
+touch_add_conv(TouchState *st, int64 ts, const JDecimal *value)
+{
+	bool		has_value = !jdec_is_zero(value) || value->scale != 0;
+
+	if (unlikely(st->n + (has_value ? 2 : 1) > st->cap))
+		st = touch_state_grow(st, 2);
+	st->ev[st->n].ts = ts;
+	st->ev[st->n].code = has_value ? TOUCH_CONV_VALUE : TOUCH_CONV;
+	st->ev[st->n].extra = has_value ? value->scale : 0;
+	st->n++;
+	if (has_value)
+	{
+		st->ev[st->n].ts = value->hi;
+		st->ev[st->n].code = (int32) (uint32) value->lo;
+		st->ev[st->n].extra = (int32) (uint32) (value->lo >> 32);
+		st->n++;
+	}
+	return st;
+}
+
+/* The value of the conversion in slot i (a TOUCH_CONV or TOUCH_CONV_VALUE slot). */
+static inline void
+touch_conv_value(const TouchState *st, int32 i, JDecimal *v)
+{
+	jdec_zero(v);
+	if (st->ev[i].code == TOUCH_CONV_VALUE)
+	{
+		v->scale = st->ev[i].extra;
+		v->hi = st->ev[i + 1].ts;
+		v->lo = (uint64) (uint32) st->ev[i + 1].code | ((uint64) (uint32) st->ev[i + 1].extra << 32);
+	}
 }
 
 /* The attribution model named by a text, or an error naming it. */
@@ -1118,7 +1174,7 @@ touch_outcomes_transfn(PG_FUNCTION_ARGS)
 	if (st == NULL)
 	{
 		window = touch_window_usec(PG_GETARG_INTERVAL_P(5));
-		st = touch_state_new(cxt, window, model);
+		st = touch_state_new(cxt, touch_dict_of(fcinfo), window, model);
 	}
 	else
 	{
@@ -1144,9 +1200,8 @@ touch_outcomes_transfn(PG_FUNCTION_ARGS)
 	if (event >= 0)
 	{
 		text	   *touch = PG_GETARG_TEXT_PP(2);
-		int32		number = touch_name_number(cxt, st, VARDATA_ANY(touch), VARSIZE_ANY_EXHDR(touch));
 
-		touch_add_msg(cxt, st, ts, number, event);
+		st = touch_add_msg(st, ts, touch_dict_number(st->dict, VARDATA_ANY(touch), VARSIZE_ANY_EXHDR(touch)), event);
 	}
 	if (!PG_ARGISNULL(4) && PG_GETARG_BOOL(4))
 	{
@@ -1155,32 +1210,50 @@ touch_outcomes_transfn(PG_FUNCTION_ARGS)
 		jdec_zero(&value);
 		if (nargs > 6 && !PG_ARGISNULL(6))
 			jdec_from_numeric(&value, PG_GETARG_DATUM(6), "conversion value");
-		touch_add_conv(cxt, st, ts, &value);
+		st = touch_add_conv(st, ts, &value);
 	}
 	PG_RETURN_POINTER(st);
 }
 
-/* Add b's rows to a (both in cxt, a created when NULL). */
+/* Add b's events to a (a created in cxt when NULL); returns a (moved when it grew). */
 static TouchState *
 touch_state_absorb(MemoryContext cxt, TouchState *a, const TouchState *b)
 {
-	int32	   *map;
+	int32	   *map = NULL;
 	int32		i;
 
 	if (a == NULL)
-		a = touch_state_new(cxt, b->window, b->model);
+		a = touch_state_new(cxt, b->dict, b->window, b->model);
 	else if (a->window != b->window)
 		touch_params_differ("window");
 	else if (a->model != b->model)
 		touch_params_differ("model");
-	map = palloc(sizeof(int32) * (b->nnames + 1));
-	for (i = 0; i < b->nnames; i++)
-		map[i] = touch_name_number(cxt, a, b->names[i], b->name_lens[i]);
-	for (i = 0; i < b->nmsgs; i++)
-		touch_add_msg(cxt, a, b->msgs[i].ts, map[b->msgs[i].touch], b->msgs[i].event);
-	for (i = 0; i < b->nconvs; i++)
-		touch_add_conv(cxt, a, b->convs[i].ts, &b->convs[i].value);
-	pfree(map);
+	if (a->dict != b->dict)
+	{
+		map = palloc(sizeof(int32) * (b->dict->n + 1));
+		for (i = 0; i < b->dict->n; i++)
+			map[i] = -1;
+	}
+	if (a->n + b->n > a->cap)
+		a = touch_state_grow(a, b->n);
+	for (i = 0; i < b->n; i++)
+	{
+		TouchEvent	e = b->ev[i];
+
+		if (e.code >= 0 && map != NULL)
+		{
+			int32		t = e.code / 4;
+
+			if (map[t] < 0)
+				map[t] = touch_dict_number(a->dict, b->dict->names[t], b->dict->lens[t]);
+			e.code = map[t] * 4 + e.code % 4;
+		}
+		a->ev[a->n++] = e;
+		if (e.code == TOUCH_CONV_VALUE)
+			a->ev[a->n++] = b->ev[++i];
+	}
+	if (map != NULL)
+		pfree(map);
 	return a;
 }
 
@@ -1200,36 +1273,57 @@ touch_outcomes_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(touch_state_absorb(cxt, a, (TouchState *) PG_GETARG_POINTER(1)));
 }
 
+/*
+ * Serialized: version, model, window, the names of the touches the state
+ * uses (count, then length and bytes each), then the slots (count, then
+ * time, code with touches renumbered in that list, extra).
+ */
 PG_FUNCTION_INFO_V1(touch_outcomes_serialize);
 Datum
 touch_outcomes_serialize(PG_FUNCTION_ARGS)
 {
 	TouchState *st = (TouchState *) PG_GETARG_POINTER(0);
+	TouchDict  *local = touch_dict_new(CurrentMemoryContext);
+	int32	   *map = palloc(sizeof(int32) * (st->dict->n + 1));
 	StringInfoData buf;
 	int32		i;
 
+	for (i = 0; i < st->dict->n; i++)
+		map[i] = -1;
+	for (i = 0; i < st->n; i++)
+	{
+		int32		code = st->ev[i].code;
+
+		if (code == TOUCH_CONV_VALUE)
+			i++;
+		else if (code >= 0 && map[code / 4] < 0)
+			map[code / 4] = touch_dict_number(local, st->dict->names[code / 4], st->dict->lens[code / 4]);
+	}
 	pq_begintypsend(&buf);
 	pq_sendbyte(&buf, TOUCH_SERIAL_VERSION);
 	pq_sendbyte(&buf, (uint8) st->model);
 	pq_sendint64(&buf, st->window);
-	pq_sendint32(&buf, st->nnames);
-	for (i = 0; i < st->nnames; i++)
+	pq_sendint32(&buf, local->n);
+	for (i = 0; i < local->n; i++)
 	{
-		pq_sendint32(&buf, st->name_lens[i]);
-		pq_sendbytes(&buf, st->names[i], st->name_lens[i]);
+		pq_sendint32(&buf, local->lens[i]);
+		pq_sendbytes(&buf, local->names[i], local->lens[i]);
 	}
-	pq_sendint32(&buf, st->nmsgs);
-	for (i = 0; i < st->nmsgs; i++)
+	pq_sendint32(&buf, st->n);
+	for (i = 0; i < st->n; i++)
 	{
-		pq_sendint64(&buf, st->msgs[i].ts);
-		pq_sendint32(&buf, st->msgs[i].touch);
-		pq_sendbyte(&buf, (uint8) st->msgs[i].event);
-	}
-	pq_sendint32(&buf, st->nconvs);
-	for (i = 0; i < st->nconvs; i++)
-	{
-		pq_sendint64(&buf, st->convs[i].ts);
-		jdec_send(&buf, &st->convs[i].value);
+		int32		code = st->ev[i].code;
+
+		pq_sendint64(&buf, st->ev[i].ts);
+		pq_sendint32(&buf, code >= 0 ? map[code / 4] * 4 + code % 4 : code);
+		pq_sendint32(&buf, st->ev[i].extra);
+		if (code == TOUCH_CONV_VALUE && i + 1 < st->n)
+		{
+			i++;
+			pq_sendint64(&buf, st->ev[i].ts);
+			pq_sendint32(&buf, st->ev[i].code);
+			pq_sendint32(&buf, st->ev[i].extra);
+		}
 	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
@@ -1247,10 +1341,13 @@ touch_outcomes_deserialize(PG_FUNCTION_ARGS)
 	MemoryContext cxt = journey_agg_context(fcinfo, "touch_outcomes_deserialize");
 	StringInfoData buf;
 	const char *tn = "touch_outcomes state";
+	TouchDict  *dict = touch_dict_of(fcinfo);
 	TouchState *st;
+	int32	   *map;
 	int			version;
 	int			model;
 	int64		window;
+	int32		nnames;
 	int32		n;
 	int32		i;
 
@@ -1262,45 +1359,54 @@ touch_outcomes_deserialize(PG_FUNCTION_ARGS)
 	window = journey_recv_int64(&buf, tn);
 	if (model < TOUCH_MODEL_SENT || model > TOUCH_MODEL_LAST || window <= 0)
 		touch_state_corrupted("The model or window is out of range.");
-	st = touch_state_new(cxt, window, model);
-	n = journey_recv_int32(&buf, tn);
-	if (n < 0 || n > TOUCH_MAX_TOUCHES || n > (buf.len - buf.cursor) / 4)
+	nnames = journey_recv_int32(&buf, tn);
+	if (nnames < 0 || nnames > TOUCH_MAX_TOUCHES || nnames > (buf.len - buf.cursor) / 4)
 		touch_state_corrupted("The touch count is out of range.");
-	for (i = 0; i < n; i++)
+	map = palloc(sizeof(int32) * (nnames + 1));
+	for (i = 0; i < nnames; i++)
 	{
 		int32		len = journey_recv_int32(&buf, tn);
 
 		if (len < 0 || len > buf.len - buf.cursor)
 			touch_state_corrupted("The value is truncated.");
-		if (touch_name_number(cxt, st, buf.data + buf.cursor, len) != i)
-			touch_state_corrupted("A touch name is repeated.");
+		map[i] = touch_dict_number(dict, buf.data + buf.cursor, len);
 		buf.cursor += len;
 	}
 	n = journey_recv_int32(&buf, tn);
-	if (n < 0 || n > (buf.len - buf.cursor) / 13)
-		touch_state_corrupted("The message count is out of range.");
+	if (n < 0 || n > (buf.len - buf.cursor) / 16)
+		touch_state_corrupted("The event count is out of range.");
+	st = touch_state_new(cxt, dict, window, model);
+	if (n > st->cap)
+		st = touch_state_grow(st, n);
 	for (i = 0; i < n; i++)
 	{
-		int64		ts = journey_recv_int64(&buf, tn);
-		int32		touch = journey_recv_int32(&buf, tn);
-		int			event = journey_recv_uint8(&buf, tn);
+		TouchEvent *e = &st->ev[st->n++];
 
-		if (touch < 0 || touch >= st->nnames || event > TOUCH_CLICK || TIMESTAMP_NOT_FINITE(ts))
-			touch_state_corrupted("A message event is out of range.");
-		touch_add_msg(cxt, st, ts, touch, event);
-	}
-	n = journey_recv_int32(&buf, tn);
-	if (n < 0 || n > (buf.len - buf.cursor) / (8 + JDEC_BINARY_SIZE))
-		touch_state_corrupted("The conversion count is out of range.");
-	for (i = 0; i < n; i++)
-	{
-		int64		ts = journey_recv_int64(&buf, tn);
-		JDecimal	value;
-
-		jdec_recv(&buf, &value, tn, JOURNEY_FROM_STATE);
-		if (TIMESTAMP_NOT_FINITE(ts))
-			touch_state_corrupted("A conversion time is out of range.");
-		touch_add_conv(cxt, st, ts, &value);
+		e->ts = journey_recv_int64(&buf, tn);
+		e->code = journey_recv_int32(&buf, tn);
+		e->extra = journey_recv_int32(&buf, tn);
+		if (e->code >= 0)
+		{
+			if (e->code / 4 >= nnames || e->code % 4 > TOUCH_CLICK || e->extra != 0 || TIMESTAMP_NOT_FINITE(e->ts))
+				touch_state_corrupted("A message event is out of range.");
+			e->code = map[e->code / 4] * 4 + e->code % 4;
+		}
+		else if (e->code == TOUCH_CONV || e->code == TOUCH_CONV_VALUE)
+		{
+			if (TIMESTAMP_NOT_FINITE(e->ts) ||
+				(e->code == TOUCH_CONV ? e->extra != 0 : (e->extra < 0 || e->extra > JDEC_MAX_SCALE || i + 1 >= n)))
+				touch_state_corrupted("A conversion is out of range.");
+			if (e->code == TOUCH_CONV_VALUE)
+			{
+				e = &st->ev[st->n++];
+				e->ts = journey_recv_int64(&buf, tn);
+				e->code = journey_recv_int32(&buf, tn);
+				e->extra = journey_recv_int32(&buf, tn);
+				i++;
+			}
+		}
+		else
+			touch_state_corrupted("An event code is out of range.");
 	}
 	journey_recv_done(&buf, tn);
 	PG_RETURN_POINTER(st);
@@ -1310,6 +1416,19 @@ touch_outcomes_deserialize(PG_FUNCTION_ARGS)
  * Attribution (the final function)
  * ---------------------------------------------------------------------
  */
+
+typedef struct TouchMsg
+{
+	int64		ts;
+	int32		touch;			/* rank of the name among the group's, in byte order */
+	int32		event;			/* TOUCH_SEND, TOUCH_OPEN, TOUCH_CLICK */
+} TouchMsg;
+
+typedef struct TouchConv
+{
+	int64		ts;
+	JDecimal	value;
+} TouchConv;
 
 typedef struct TouchInstance
 {
@@ -1322,16 +1441,25 @@ typedef struct TouchInstance
 	bool		clicked;
 } TouchInstance;
 
-static const char *const *touch_sort_names;
-static const int32 *touch_sort_lens;
+static const TouchDict *touch_sort_dict;
 
 static int
-touch_name_index_cmp(const void *a, const void *b)
+touch_name_number_cmp(const void *a, const void *b)
 {
 	int32		i = *(const int32 *) a;
 	int32		j = *(const int32 *) b;
 
-	return touch_name_cmp(touch_sort_names[i], touch_sort_lens[i], touch_sort_names[j], touch_sort_lens[j]);
+	return touch_name_cmp(touch_sort_dict->names[i], touch_sort_dict->lens[i],
+						  touch_sort_dict->names[j], touch_sort_dict->lens[j]);
+}
+
+static int
+touch_int32_cmp(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /* by touch, time, then sends before opens and clicks */
@@ -1395,29 +1523,75 @@ touch_credit(TouchInstance *inst, int64 t, const JDecimal *v)
 	jdec_add(&inst->revenue, v);
 }
 
-/* The customer's outcomes: a touch_outcomes set (sorts the state in place). */
+/* The customer's outcomes: a touch_outcomes set (the state is not changed). */
 static void
-touch_attribute(TouchState *st, TouchSet *set)
+touch_attribute(const TouchState *st, TouchSet *set)
 {
-	int32	   *order = palloc(sizeof(int32) * (st->nnames + 1));
-	int32	   *rank = palloc(sizeof(int32) * (st->nnames + 1));
+	const TouchDict *dict = st->dict;
+	TouchMsg   *msgs = palloc(sizeof(TouchMsg) * (st->n + 1));
+	TouchConv  *convs = palloc(sizeof(TouchConv) * (st->n + 1));
+	int32	   *used;			/* the group's touch numbers, ascending */
+	int32	   *by_name;		/* the same, in byte order of the names */
+	int32	   *rank;			/* rank[k]: byte-order rank of used[k] */
 	TouchInstance *inst;
 	TouchInstance **by_time;
 	int64	   *ttc;
-	int32		ninst = 0;
+	int32		nm = 0,
+				nc = 0,
+				nused = 0,
+				ninst = 0;
 	int32		i,
 				lo,
 				hi,
 				c;
 
-	/* names in byte order; messages renumbered by rank */
-	for (i = 0; i < st->nnames; i++)
-		order[i] = i;
-	touch_sort_names = (const char *const *) st->names;
-	touch_sort_lens = st->name_lens;
-	qsort(order, st->nnames, sizeof(int32), touch_name_index_cmp);
-	for (i = 0; i < st->nnames; i++)
-		rank[order[i]] = i;
+	/* split the slots into message events and conversions */
+	for (i = 0; i < st->n; i++)
+	{
+		int32		code = st->ev[i].code;
+
+		if (code >= 0)
+		{
+			msgs[nm].ts = st->ev[i].ts;
+			msgs[nm].touch = code / 4;
+			msgs[nm].event = code % 4;
+			nm++;
+		}
+		else
+		{
+			convs[nc].ts = st->ev[i].ts;
+			touch_conv_value(st, i, &convs[nc].value);
+			nc++;
+			if (code == TOUCH_CONV_VALUE)
+				i++;
+		}
+	}
+
+	/* the group's touches, ranked in byte order of their names */
+	used = palloc(sizeof(int32) * (nm + 1));
+	for (i = 0; i < nm; i++)
+		used[i] = msgs[i].touch;
+	qsort(used, nm, sizeof(int32), touch_int32_cmp);
+	for (i = 0; i < nm; i++)
+		if (nused == 0 || used[nused - 1] != used[i])
+			used[nused++] = used[i];
+	by_name = palloc(sizeof(int32) * (nused + 1));
+	memcpy(by_name, used, sizeof(int32) * nused);
+	touch_sort_dict = dict;
+	qsort(by_name, nused, sizeof(int32), touch_name_number_cmp);
+	rank = palloc(sizeof(int32) * (nused + 1));
+	for (i = 0; i < nused; i++)
+	{
+		int32	   *at = bsearch(&by_name[i], used, nused, sizeof(int32), touch_int32_cmp);
+
+		rank[at - used] = i;
+	}
+	for (i = 0; i < nm; i++)
+	{
+		int32	   *at = bsearch(&msgs[i].touch, used, nused, sizeof(int32), touch_int32_cmp);
+
+		msgs[i].touch = rank[at - used];
+	}
 
 	memset(set, 0, sizeof(TouchSet));
 	set->model = st->model;
@@ -1425,23 +1599,21 @@ touch_attribute(TouchState *st, TouchSet *set)
 	set->customers = 1;
 	jdec_zero(&set->revenue);
 	jdec_zero(&set->unattributed_revenue);
-	set->ntouches = st->nnames;
-	set->rows = palloc0(sizeof(TouchRow) * (st->nnames + 1));
-	for (i = 0; i < st->nnames; i++)
+	set->ntouches = nused;
+	set->rows = palloc0(sizeof(TouchRow) * (nused + 1));
+	for (i = 0; i < nused; i++)
 	{
-		set->rows[i].name = st->names[order[i]];
-		set->rows[i].name_len = st->name_lens[order[i]];
+		set->rows[i].name = dict->names[by_name[i]];
+		set->rows[i].name_len = dict->lens[by_name[i]];
 		jdec_zero(&set->rows[i].revenue);
 	}
 
 	/* instances, and the opens and clicks that belong to them */
-	for (i = 0; i < st->nmsgs; i++)
-		st->msgs[i].touch = rank[st->msgs[i].touch];
-	qsort(st->msgs, st->nmsgs, sizeof(TouchMsg), touch_msg_cmp);
-	inst = palloc(sizeof(TouchInstance) * (st->nmsgs + 1));
-	for (i = 0; i < st->nmsgs; i++)
+	qsort(msgs, nm, sizeof(TouchMsg), touch_msg_cmp);
+	inst = palloc(sizeof(TouchInstance) * (nm + 1));
+	for (i = 0; i < nm; i++)
 	{
-		const TouchMsg *m = &st->msgs[i];
+		const TouchMsg *m = &msgs[i];
 		TouchInstance *cur = ninst > 0 && inst[ninst - 1].touch == m->touch ? &inst[ninst - 1] : NULL;
 
 		if (m->event == TOUCH_SEND)
@@ -1465,21 +1637,20 @@ touch_attribute(TouchState *st, TouchSet *set)
 				cur->clicked = true;
 		}
 	}
-	/* restore the state's numbering: the final function may run again */
-	for (i = 0; i < st->nmsgs; i++)
-		st->msgs[i].touch = order[st->msgs[i].touch];
 
 	/* each conversion, in time order, to the instances sent within the window before it */
 	by_time = palloc(sizeof(TouchInstance *) * (ninst + 1));
 	for (i = 0; i < ninst; i++)
 		by_time[i] = &inst[i];
-	qsort(by_time, ninst, sizeof(TouchInstance *), touch_instance_cmp);
-	qsort(st->convs, st->nconvs, sizeof(TouchConv), touch_conv_cmp);
+	if (ninst > 1)
+		qsort(by_time, ninst, sizeof(TouchInstance *), touch_instance_cmp);
+	if (nc > 1)
+		qsort(convs, nc, sizeof(TouchConv), touch_conv_cmp);
 	lo = hi = 0;
-	for (c = 0; c < st->nconvs; c++)
+	for (c = 0; c < nc; c++)
 	{
-		int64		t = st->convs[c].ts;
-		const JDecimal *v = &st->convs[c].value;
+		int64		t = convs[c].ts;
+		const JDecimal *v = &convs[c].value;
 		bool		credited = false;
 
 		CHECK_FOR_INTERRUPTS();
@@ -1513,8 +1684,9 @@ touch_attribute(TouchState *st, TouchSet *set)
 		}
 	}
 
-	/* per touch */
+	/* per touch; times to convert grouped by touch (inst is in touch order), ascending */
 	ttc = palloc(sizeof(int64) * (ninst + 1));
+	c = 0;
 	for (i = 0; i < ninst; i++)
 	{
 		TouchRow   *r = &set->rows[inst[i].touch];
@@ -1524,18 +1696,10 @@ touch_attribute(TouchState *st, TouchSet *set)
 			r->opened++;
 		if (inst[i].clicked)
 			r->clicked++;
-		if (inst[i].ttc >= 0)
-			r->converted++;
 		jdec_add(&r->revenue, &inst[i].revenue);
-	}
-	/* times to convert, grouped by touch (inst is in touch order), ascending */
-	c = 0;
-	for (i = 0; i < ninst; i++)
-	{
-		TouchRow   *r = &set->rows[inst[i].touch];
-
 		if (inst[i].ttc < 0)
 			continue;
+		r->converted++;
 		if (r->ttc == NULL)
 			r->ttc = &ttc[c];
 		ttc[c++] = inst[i].ttc;
@@ -1553,7 +1717,7 @@ touch_outcomes_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	touch_attribute((TouchState *) PG_GETARG_POINTER(0), &set);
+	touch_attribute((const TouchState *) PG_GETARG_POINTER(0), &set);
 	PG_RETURN_POINTER(touch_flatten(&set));
 }
 

@@ -68,42 +68,42 @@ CREATE FUNCTION touch_outcomes_final(internal) RETURNS touch_outcomes
 CREATE AGGREGATE touch_outcomes(ts timestamptz, touch text, touch_event text, is_target boolean,
                                 "window" interval) (
     SFUNC = touch_outcomes_transfn, STYPE = internal, SSPACE = 256,
-    FINALFUNC = touch_outcomes_final, FINALFUNC_MODIFY = SHAREABLE,
+    FINALFUNC = touch_outcomes_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = touch_outcomes_combine, SERIALFUNC = touch_outcomes_serialize,
     DESERIALFUNC = touch_outcomes_deserialize, PARALLEL = SAFE
 );
 CREATE AGGREGATE touch_outcomes(ts timestamptz, touch text, touch_event text, is_target boolean,
                                 "window" interval, value numeric) (
     SFUNC = touch_outcomes_transfn, STYPE = internal, SSPACE = 256,
-    FINALFUNC = touch_outcomes_final, FINALFUNC_MODIFY = SHAREABLE,
+    FINALFUNC = touch_outcomes_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = touch_outcomes_combine, SERIALFUNC = touch_outcomes_serialize,
     DESERIALFUNC = touch_outcomes_deserialize, PARALLEL = SAFE
 );
 CREATE AGGREGATE touch_outcomes(ts timestamptz, touch text, touch_event text, is_target boolean,
                                 "window" interval, value numeric, model text) (
     SFUNC = touch_outcomes_transfn, STYPE = internal, SSPACE = 256,
-    FINALFUNC = touch_outcomes_final, FINALFUNC_MODIFY = SHAREABLE,
+    FINALFUNC = touch_outcomes_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = touch_outcomes_combine, SERIALFUNC = touch_outcomes_serialize,
     DESERIALFUNC = touch_outcomes_deserialize, PARALLEL = SAFE
 );
 CREATE AGGREGATE touch_outcomes(ts timestamp, touch text, touch_event text, is_target boolean,
                                 "window" interval) (
     SFUNC = touch_outcomes_transfn, STYPE = internal, SSPACE = 256,
-    FINALFUNC = touch_outcomes_final, FINALFUNC_MODIFY = SHAREABLE,
+    FINALFUNC = touch_outcomes_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = touch_outcomes_combine, SERIALFUNC = touch_outcomes_serialize,
     DESERIALFUNC = touch_outcomes_deserialize, PARALLEL = SAFE
 );
 CREATE AGGREGATE touch_outcomes(ts timestamp, touch text, touch_event text, is_target boolean,
                                 "window" interval, value numeric) (
     SFUNC = touch_outcomes_transfn, STYPE = internal, SSPACE = 256,
-    FINALFUNC = touch_outcomes_final, FINALFUNC_MODIFY = SHAREABLE,
+    FINALFUNC = touch_outcomes_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = touch_outcomes_combine, SERIALFUNC = touch_outcomes_serialize,
     DESERIALFUNC = touch_outcomes_deserialize, PARALLEL = SAFE
 );
 CREATE AGGREGATE touch_outcomes(ts timestamp, touch text, touch_event text, is_target boolean,
                                 "window" interval, value numeric, model text) (
     SFUNC = touch_outcomes_transfn, STYPE = internal, SSPACE = 256,
-    FINALFUNC = touch_outcomes_final, FINALFUNC_MODIFY = SHAREABLE,
+    FINALFUNC = touch_outcomes_final, FINALFUNC_MODIFY = READ_ONLY,
     COMBINEFUNC = touch_outcomes_combine, SERIALFUNC = touch_outcomes_serialize,
     DESERIALFUNC = touch_outcomes_deserialize, PARALLEL = SAFE
 );
