@@ -1528,14 +1528,15 @@ static void
 touch_attribute(const TouchState *st, TouchSet *set)
 {
 	const TouchDict *dict = st->dict;
-	TouchMsg   *msgs = palloc(sizeof(TouchMsg) * (st->n + 1));
-	TouchConv  *convs = palloc(sizeof(TouchConv) * (st->n + 1));
+	TouchMsg   *msgs;
+	TouchConv  *convs;
 	int32	   *used;			/* the group's touch numbers, ascending */
 	int32	   *by_name;		/* the same, in byte order of the names */
 	int32	   *rank;			/* rank[k]: byte-order rank of used[k] */
 	TouchInstance *inst;
 	TouchInstance **by_time;
 	int64	   *ttc;
+	char	   *scratch;
 	int32		nm = 0,
 				nc = 0,
 				nused = 0,
@@ -1544,6 +1545,30 @@ touch_attribute(const TouchState *st, TouchSet *set)
 				lo,
 				hi,
 				c;
+
+	/* one scratch block for the arrays below (st->n bounds each count) */
+	for (i = 0; i < st->n; i++)
+		nm += st->ev[i].code >= 0;
+	nc = st->n - nm;
+	scratch = MemoryContextAllocHuge(CurrentMemoryContext, MAXALIGN(sizeof(TouchMsg) * (nm + 1)) + MAXALIGN(sizeof(TouchConv) * (nc + 1)) +
+					 3 * MAXALIGN(sizeof(int32) * (nm + 1)) + MAXALIGN(sizeof(TouchInstance) * (nm + 1)) +
+					 MAXALIGN(sizeof(TouchInstance *) * (nm + 1)) + MAXALIGN(sizeof(int64) * (nm + 1)));
+	msgs = (TouchMsg *) scratch;
+	scratch += MAXALIGN(sizeof(TouchMsg) * (nm + 1));
+	convs = (TouchConv *) scratch;
+	scratch += MAXALIGN(sizeof(TouchConv) * (nc + 1));
+	used = (int32 *) scratch;
+	scratch += MAXALIGN(sizeof(int32) * (nm + 1));
+	by_name = (int32 *) scratch;
+	scratch += MAXALIGN(sizeof(int32) * (nm + 1));
+	rank = (int32 *) scratch;
+	scratch += MAXALIGN(sizeof(int32) * (nm + 1));
+	inst = (TouchInstance *) scratch;
+	scratch += MAXALIGN(sizeof(TouchInstance) * (nm + 1));
+	by_time = (TouchInstance **) scratch;
+	scratch += MAXALIGN(sizeof(TouchInstance *) * (nm + 1));
+	ttc = (int64 *) scratch;
+	nm = nc = 0;
 
 	/* split the slots into message events and conversions */
 	for (i = 0; i < st->n; i++)
@@ -1568,18 +1593,15 @@ touch_attribute(const TouchState *st, TouchSet *set)
 	}
 
 	/* the group's touches, ranked in byte order of their names */
-	used = palloc(sizeof(int32) * (nm + 1));
 	for (i = 0; i < nm; i++)
 		used[i] = msgs[i].touch;
 	qsort(used, nm, sizeof(int32), touch_int32_cmp);
 	for (i = 0; i < nm; i++)
 		if (nused == 0 || used[nused - 1] != used[i])
 			used[nused++] = used[i];
-	by_name = palloc(sizeof(int32) * (nused + 1));
 	memcpy(by_name, used, sizeof(int32) * nused);
 	touch_sort_dict = dict;
 	qsort(by_name, nused, sizeof(int32), touch_name_number_cmp);
-	rank = palloc(sizeof(int32) * (nused + 1));
 	for (i = 0; i < nused; i++)
 	{
 		int32	   *at = bsearch(&by_name[i], used, nused, sizeof(int32), touch_int32_cmp);
@@ -1610,7 +1632,6 @@ touch_attribute(const TouchState *st, TouchSet *set)
 
 	/* instances, and the opens and clicks that belong to them */
 	qsort(msgs, nm, sizeof(TouchMsg), touch_msg_cmp);
-	inst = palloc(sizeof(TouchInstance) * (nm + 1));
 	for (i = 0; i < nm; i++)
 	{
 		const TouchMsg *m = &msgs[i];
@@ -1639,7 +1660,6 @@ touch_attribute(const TouchState *st, TouchSet *set)
 	}
 
 	/* each conversion, in time order, to the instances sent within the window before it */
-	by_time = palloc(sizeof(TouchInstance *) * (ninst + 1));
 	for (i = 0; i < ninst; i++)
 		by_time[i] = &inst[i];
 	if (ninst > 1)
@@ -1685,7 +1705,6 @@ touch_attribute(const TouchState *st, TouchSet *set)
 	}
 
 	/* per touch; times to convert grouped by touch (inst is in touch order), ascending */
-	ttc = palloc(sizeof(int64) * (ninst + 1));
 	c = 0;
 	for (i = 0; i < ninst; i++)
 	{
