@@ -131,6 +131,8 @@ SELECT 'v1 model=sent window_us=10 conversions=1 unattributed=1 revenue=0 unattr
 SELECT 'v1 model=sent window_us=10 conversions=1 unattributed=0 revenue=0 unattributed_revenue=0 {"a sent=1}'::touch_outcomes;
 SELECT 'v1 model=sent window_us=10 conversions=0 unattributed=0 revenue=0 unattributed_revenue=0 {"a" sent=1 opened=0 clicked=0 converted=0 orphans=0 revenue=0} trailing'::touch_outcomes;
 SELECT 'v1 model=sent window_us=99999999999999999999 conversions=0 unattributed=0 revenue=0 unattributed_revenue=0'::touch_outcomes;
+SELECT 'v1 model=opened window_us=10 conversions=1 unattributed=0 revenue=0 unattributed_revenue=0 {"a" sent=1 opened=0 clicked=0 converted=1 orphans=0 revenue=0 ttc_us=4}'::touch_outcomes;
+SELECT 'v1 model=last_touch window_us=10 conversions=1 unattributed=0 revenue=0 unattributed_revenue=0 {"a" sent=1 opened=0 clicked=0 converted=1 orphans=0 revenue=0 ttc_us=4} {"b" sent=1 opened=0 clicked=0 converted=1 orphans=0 revenue=0 ttc_us=4}'::touch_outcomes;
 SELECT 'v1 model=sent window_us=1 customers=-1 conversions=0 unattributed=0 revenue=0 unattributed_revenue=0'::touch_report;
 SELECT 'v1 model=sent window_us=1 customers=0 conversions=1 unattributed=1 revenue=0 unattributed_revenue=0'::touch_report;
 SELECT 'v1 model=sent window_us=100 customers=1 conversions=1 unattributed=0 revenue=0 unattributed_revenue=0 {"a" sent=1 opened=0 clicked=0 converted=1 orphans=0 revenue=0}'::touch_report;

@@ -312,6 +312,7 @@ static const char *
 touch_inconsistency(const TouchSet *set)
 {
 	int64		attributed;
+	int64		converted_sum = 0;
 	int			i;
 
 	if (set->model < TOUCH_MODEL_SENT || set->model > TOUCH_MODEL_LAST)
@@ -354,8 +355,14 @@ touch_inconsistency(const TouchSet *set)
 			return "A touch with revenue has no converted instance.";
 		if (r->converted > 0 && attributed == 0)
 			return "A touch has converted instances but no conversion was attributed.";
-		if (set->model == TOUCH_MODEL_LAST && !set->report && r->converted > attributed)
-			return "Under last_touch, a conversion goes to one instance.";
+		if (set->model == TOUCH_MODEL_OPENED && r->converted > r->opened)
+			return "Under the opened model, only opened instances convert.";
+		if (set->model == TOUCH_MODEL_LAST)
+		{
+			/* each converted instance has a conversion of its own */
+			if (pg_add_s64_overflow(converted_sum, r->converted, &converted_sum) || converted_sum > attributed)
+				return "Under last_touch, a conversion goes to one instance.";
+		}
 		if (set->report)
 		{
 			if ((r->dur != NULL) != (r->converted > 0) ||
