@@ -68,6 +68,8 @@ static const char *const touch_model_names[] = {NULL, "sent", "opened", "last_to
 
 /* the most touches one value may hold (names and entries stay far below 1 GB) */
 #define TOUCH_MAX_TOUCHES 1000000
+/* the most distinct touch names one query's aggregate numbers (codes are number * 4 + event) */
+#define TOUCH_DICT_MAX (1 << 28)
 
 typedef struct TouchEntry
 {
@@ -903,6 +905,15 @@ typedef struct TouchState
 
 StaticAssertDecl(sizeof(TouchEvent) == 16, "a touch event must cost 16 bytes");
 
+static int
+touch_int32_cmp(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
 static TouchDict *
 touch_dict_new(MemoryContext cxt)
 {
@@ -959,11 +970,11 @@ touch_dict_number(TouchDict *d, const char *name, int len)
 			h++;
 		}
 	}
-	if (d->n == TOUCH_MAX_TOUCHES)
+	if (d->n == TOUCH_DICT_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many distinct touches in one touch_outcomes query"),
-				 errdetail("At most %d distinct touch names are supported.", TOUCH_MAX_TOUCHES)));
+				 errdetail("At most %d distinct touch names are supported.", TOUCH_DICT_MAX)));
 	if (d->n == d->cap)
 	{
 		d->cap = d->cap == 0 ? 8 : d->cap * 2;
@@ -1222,11 +1233,63 @@ touch_outcomes_transfn(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
+/*
+ * The touch numbers a state uses, ascending and distinct (palloc'd; their
+ * count in *n): a group's few touches, whatever the size of the query's
+ * dictionary.
+ */
+static int32 *
+touch_state_touches(const TouchState *st, int32 *n)
+{
+	int32	   *ids = palloc(sizeof(int32) * (st->n + 1));
+	int32		k = 0,
+				i;
+
+	for (i = 0; i < st->n; i++)
+	{
+		int32		code = st->ev[i].code;
+
+		if (code >= 0)
+			ids[k++] = code / 4;
+		else if (code == TOUCH_CONV_VALUE)
+			i++;
+	}
+	if (k > 1)
+		qsort(ids, k, sizeof(int32), touch_int32_cmp);
+	*n = 0;
+	for (i = 0; i < k; i++)
+		if (*n == 0 || ids[*n - 1] != ids[i])
+			ids[(*n)++] = ids[i];
+	return ids;
+}
+
+/* The position of touch number t in ids (as made by touch_state_touches). */
+static inline int32
+touch_position(const int32 *ids, int32 n, int32 t)
+{
+	int32		lo = 0,
+				hi = n - 1;
+
+	while (lo < hi)
+	{
+		int32		mid = lo + (hi - lo) / 2;
+
+		if (ids[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	Assert(lo < n && ids[lo] == t);
+	return lo;
+}
+
 /* Add b's events to a (a created in cxt when NULL); returns a (moved when it grew). */
 static TouchState *
 touch_state_absorb(MemoryContext cxt, TouchState *a, const TouchState *b)
 {
+	int32	   *ids = NULL;
 	int32	   *map = NULL;
+	int32		nids = 0;
 	int32		i;
 
 	if (a == NULL)
@@ -1237,9 +1300,11 @@ touch_state_absorb(MemoryContext cxt, TouchState *a, const TouchState *b)
 		touch_params_differ("model");
 	if (a->dict != b->dict)
 	{
-		map = palloc(sizeof(int32) * (b->dict->n + 1));
-		for (i = 0; i < b->dict->n; i++)
-			map[i] = -1;
+		/* b's touches renumbered in a's dictionary */
+		ids = touch_state_touches(b, &nids);
+		map = palloc(sizeof(int32) * (nids + 1));
+		for (i = 0; i < nids; i++)
+			map[i] = touch_dict_number(a->dict, b->dict->names[ids[i]], b->dict->lens[ids[i]]);
 	}
 	if (a->n + b->n > a->cap)
 		a = touch_state_grow(a, b->n);
@@ -1248,19 +1313,11 @@ touch_state_absorb(MemoryContext cxt, TouchState *a, const TouchState *b)
 		TouchEvent	e = b->ev[i];
 
 		if (e.code >= 0 && map != NULL)
-		{
-			int32		t = e.code / 4;
-
-			if (map[t] < 0)
-				map[t] = touch_dict_number(a->dict, b->dict->names[t], b->dict->lens[t]);
-			e.code = map[t] * 4 + e.code % 4;
-		}
+			e.code = map[touch_position(ids, nids, e.code / 4)] * 4 + e.code % 4;
 		a->ev[a->n++] = e;
 		if (e.code == TOUCH_CONV_VALUE)
 			a->ev[a->n++] = b->ev[++i];
 	}
-	if (map != NULL)
-		pfree(map);
 	return a;
 }
 
@@ -1290,31 +1347,20 @@ Datum
 touch_outcomes_serialize(PG_FUNCTION_ARGS)
 {
 	TouchState *st = (TouchState *) PG_GETARG_POINTER(0);
-	TouchDict  *local = touch_dict_new(CurrentMemoryContext);
-	int32	   *map = palloc(sizeof(int32) * (st->dict->n + 1));
+	int32		nids;
+	int32	   *ids = touch_state_touches(st, &nids);
 	StringInfoData buf;
 	int32		i;
 
-	for (i = 0; i < st->dict->n; i++)
-		map[i] = -1;
-	for (i = 0; i < st->n; i++)
-	{
-		int32		code = st->ev[i].code;
-
-		if (code == TOUCH_CONV_VALUE)
-			i++;
-		else if (code >= 0 && map[code / 4] < 0)
-			map[code / 4] = touch_dict_number(local, st->dict->names[code / 4], st->dict->lens[code / 4]);
-	}
 	pq_begintypsend(&buf);
 	pq_sendbyte(&buf, TOUCH_SERIAL_VERSION);
 	pq_sendbyte(&buf, (uint8) st->model);
 	pq_sendint64(&buf, st->window);
-	pq_sendint32(&buf, local->n);
-	for (i = 0; i < local->n; i++)
+	pq_sendint32(&buf, nids);
+	for (i = 0; i < nids; i++)
 	{
-		pq_sendint32(&buf, local->lens[i]);
-		pq_sendbytes(&buf, local->names[i], local->lens[i]);
+		pq_sendint32(&buf, st->dict->lens[ids[i]]);
+		pq_sendbytes(&buf, st->dict->names[ids[i]], st->dict->lens[ids[i]]);
 	}
 	pq_sendint32(&buf, st->n);
 	for (i = 0; i < st->n; i++)
@@ -1322,7 +1368,7 @@ touch_outcomes_serialize(PG_FUNCTION_ARGS)
 		int32		code = st->ev[i].code;
 
 		pq_sendint64(&buf, st->ev[i].ts);
-		pq_sendint32(&buf, code >= 0 ? map[code / 4] * 4 + code % 4 : code);
+		pq_sendint32(&buf, code >= 0 ? touch_position(ids, nids, code / 4) * 4 + code % 4 : code);
 		pq_sendint32(&buf, st->ev[i].extra);
 		if (code == TOUCH_CONV_VALUE && i + 1 < st->n)
 		{
@@ -1458,15 +1504,6 @@ touch_name_number_cmp(const void *a, const void *b)
 
 	return touch_name_cmp(touch_sort_dict->names[i], touch_sort_dict->lens[i],
 						  touch_sort_dict->names[j], touch_sort_dict->lens[j]);
-}
-
-static int
-touch_int32_cmp(const void *a, const void *b)
-{
-	int32		x = *(const int32 *) a;
-	int32		y = *(const int32 *) b;
-
-	return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /* by touch, time, then sends before opens and clicks */
