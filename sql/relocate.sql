@@ -124,6 +124,16 @@ SELECT (SELECT analytics.cohort_size(analytics.retention_agg(active)) FROM a) AS
        (SELECT array_agg(m.active ORDER BY m.period) FROM analytics.retention_matrix(
           (SELECT analytics.rollup(r) FROM (SELECT analytics.retention_agg(active) AS r FROM a) x)) m) AS active_per_period;
 
+-- touchpoints: 'use' rows as sends of touch 'tips', 'pay' as the conversion
+SELECT r.touch, r.sent, r.converted, r.revenue, r.median_time_to_convert IS NOT NULL AS has_median,
+       (SELECT customers FROM analytics.touch_report_totals(x.rep)) AS customers,
+       x.rep::text::analytics.touch_report::text = x.rep::text AS after_text_round_trip
+FROM (SELECT analytics.rollup(rep) AS rep FROM (
+        SELECT analytics.touch_report(o) AS rep FROM (
+          SELECT analytics.touch_outcomes(ts, CASE WHEN name = 'use' THEN 'tips' END, 'sent', name = 'pay', '10 days', amount) AS o
+          FROM rl_events GROUP BY customer_id) s GROUP BY o::text) y) x,
+     analytics.touch_report_rows(x.rep) r;
+
 -- outreach, with the queue in public
 CREATE TABLE rl_queue (customer_id bigint, milestone text, reached_at timestamptz, sent_at timestamptz,
                        PRIMARY KEY (customer_id, milestone));

@@ -33,7 +33,7 @@ SET LOCAL client_min_messages = error;   -- the fits of the seeds warn
 SET LOCAL timezone = 'UTC';
 -- a pathological input must not hang the suite: the whole file takes ~30 s
 SET LOCAL statement_timeout = '300s';
-SELECT plan(54);
+SELECT plan(64);
 SELECT setseed(0.1729);
 
 ------------------------------------------------------------------ seeds
@@ -191,6 +191,24 @@ SELECT pg_temp.fz_put('journey', 'ends of time, quoted labels, extreme amounts',
             ('294276-12-31 23:59:59.999999+00', E'back\\slash, comma}', -12345678901234567890.123456789),
             ('2024-01-01', '', NULL), ('2024-01-01', 'é ünï', 0), ('2024-01-01', 'é ünï', 0)) x(ts, l, a))$$);
 SELECT pg_temp.fz_put('journey', 'one event', $$journey_agg(timestamptz '2000-01-01', 'x')$$);
+
+-- touch_outcomes, touch_report
+SELECT pg_temp.fz_put('touch_outcomes', 'ordinary',
+  $$(SELECT touch_outcomes(timestamptz '2026-01-01' + g * interval '5 hours', (ARRAY['welcome', 'tips', NULL])[g % 3 + 1],
+                           (ARRAY['sent', 'opened', 'clicked'])[g % 5 % 3 + 1], g % 4 = 0, '1 day', g * 1.25)
+     FROM generate_series(1, 12) g)$$);
+SELECT pg_temp.fz_put('touch_outcomes', 'odd names, extreme revenue, last_touch',
+  $$(SELECT touch_outcomes(timestamptz '2026-01-01' + g * interval '1 minute', (ARRAY['', E'q"\\b', 'ünï '])[g % 3 + 1],
+                           'sent', g % 2 = 1, '3 minutes', -1234567890123456789012345.6789, 'last_touch')
+     FROM generate_series(0, 5) g)$$);
+SELECT pg_temp.fz_put('touch_outcomes', 'nothing', $$(SELECT touch_outcomes(NULL::timestamptz, 'a', 'sent', true, '1 day'))$$);
+SELECT pg_temp.fz_put('touch_report', 'ordinary',
+  $$(SELECT touch_report(o) FROM (SELECT touch_outcomes(timestamptz '2026-01-01' + g * interval '5 hours', (ARRAY['welcome', 'tips', NULL])[g % 3 + 1],
+                           (ARRAY['sent', 'opened', 'clicked'])[g % 5 % 3 + 1], g % 4 = 0, '1 day', g * 1.25) AS o
+     FROM generate_series(1, 30) g GROUP BY g % 3) x)$$);
+SELECT pg_temp.fz_put('touch_report', 'no customers', $$'v1 model=opened window_us=1 customers=0 conversions=0 unattributed=0 revenue=0 unattributed_revenue=0'::touch_report$$);
+SELECT pg_temp.fz_put('touch_report', 'counts near 2^63',
+  $$'v1 model=sent window_us=9223372036854775807 customers=9223372036854775807 conversions=9223372036854775807 unattributed=1 revenue=1 unattributed_revenue=1 {"" sent=9223372036854775807 opened=9223372036854775807 clicked=0 converted=1 orphans=9223372036854775807 revenue=0.00000000000000000001 ttc=v1 n=1 zeros=0 sum_us=9223372036854775807 min_us=9223372036854775807 max_us=9223372036854775807 buckets=2206:1}'::touch_report$$);
 
 ------------------------------------------------------------------ mutations
 -- fz_mut: (type, seed, text or binary, how it was made, the literal)
@@ -469,7 +487,13 @@ INSERT INTO fz_probe VALUES
   ('journey', '(SELECT array_agg(ARRAY[num_events($1::journey, l)::text, first_at($1::journey, l)::text,
                                        last_at($1::journey, l)::text, total_amount($1::journey, l)::text])
               FROM unnest(journey_labels($1::journey)) l)'),
-  ('journey', 'journey_merge($1::journey, $1::journey)');
+  ('journey', 'journey_merge($1::journey, $1::journey)'),
+  ('touch_outcomes', '(SELECT array_agg(r) FROM touch_report_rows($1::touch_outcomes) r)'),
+  ('touch_outcomes', 'touch_report_totals($1::touch_outcomes)'),
+  ('touch_outcomes', 'touch_report_add(NULL, $1::touch_outcomes)'),
+  ('touch_report', '(SELECT array_agg(r) FROM touch_report_rows($1::touch_report) r)'),
+  ('touch_report', 'touch_report_totals($1::touch_report)'),
+  ('touch_report', 'touch_report_merge($1::touch_report, $1::touch_report)');
 
 -- An error code allowed for bad input of this kind (text or binary).
 CREATE FUNCTION pg_temp.fz_allowed(state text, kind text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
@@ -715,7 +739,7 @@ END $$;
 SELECT is_empty($$
   SELECT t, count(DISTINCT s.label) AS seeds, count(m.id) AS mutations
   FROM unnest(ARRAY['durations', 'funnel_path', 'funnel', 'rfm', 'rfm_model', 'unit_economics',
-                    'clv_data', 'clv_model', 'cohort_retention', 'journey']) t
+                    'clv_data', 'clv_model', 'cohort_retention', 'journey', 'touch_outcomes', 'touch_report']) t
   LEFT JOIN fz_seed s ON s.typ = t LEFT JOIN fz_mut m ON m.typ = t AND m.label = s.label
   GROUP BY t HAVING count(DISTINCT s.label) < 3 OR count(m.id) < 500
 $$, 'every type has at least 3 seeds and 500 mutations');
@@ -730,6 +754,8 @@ SELECT pg_temp.fz_tests('clv_data');
 SELECT pg_temp.fz_tests('clv_model');
 SELECT pg_temp.fz_tests('cohort_retention');
 SELECT pg_temp.fz_tests('journey');
+SELECT pg_temp.fz_tests('touch_outcomes');
+SELECT pg_temp.fz_tests('touch_report');
 
 SELECT is_empty($$
   SELECT typ, kind, how, left(coalesce(lit, encode(bin, 'hex')), 200) AS input, round(ms) AS ms
