@@ -41,6 +41,113 @@
  * --------------------------------------------------------------------- */
 
 /*
+ * A numeric amount into *d, exactly, at the numeric's display scale.
+ * The fast path reads the numeric's stable on-disk layout (as
+ * numeric_to_scaled in src/timeline.c does) without allocating; NaN,
+ * infinities, scales above JDEC_MAX_SCALE and values of more than 32
+ * digits go through jdec_from_numeric, which keeps them exact or raises
+ * its error.
+ */
+static void
+value_amount(JDecimal *d, Datum num, const char *what)
+{
+	struct varlena *raw = (struct varlena *) DatumGetPointer(num);
+	const char *p;
+	int			len;
+	uint16		header;
+	bool		neg;
+	int			weight;
+	int			dscale;
+	const char *digits;
+	int			ndigits;
+	int			exp10;
+	int128		m = 0;
+	int			i;
+
+	if (VARATT_IS_EXTENDED(raw) && !VARATT_IS_SHORT(raw))
+	{
+		jdec_from_numeric(d, num, what);
+		return;
+	}
+	p = VARDATA_ANY(raw);
+	len = (int) VARSIZE_ANY_EXHDR(raw);
+	if (len < 2)
+	{
+		jdec_from_numeric(d, num, what);
+		return;
+	}
+	memcpy(&header, p, sizeof(uint16));
+	if ((header & 0xC000) == 0xC000)
+	{
+		jdec_from_numeric(d, num, what);	/* NaN, infinity: its error */
+		return;
+	}
+	if ((header & 0xC000) == 0x8000)
+	{
+		/* short format: sign, display scale and weight in the header */
+		neg = (header & 0x2000) != 0;
+		dscale = (header & 0x1F80) >> 7;
+		weight = (header & 0x0040) ? (int) (~0x003F | (header & 0x003F)) : (int) (header & 0x003F);
+		digits = p + 2;
+		ndigits = (len - 2) / 2;
+	}
+	else
+	{
+		int16		w;
+
+		if (len < 4)
+		{
+			jdec_from_numeric(d, num, what);
+			return;
+		}
+		neg = (header & 0xC000) == 0x4000;
+		dscale = header & 0x3FFF;
+		memcpy(&w, p + 2, sizeof(int16));
+		weight = w;
+		digits = p + 4;
+		ndigits = (len - 4) / 2;
+	}
+	if (dscale > JDEC_MAX_SCALE || ndigits > 8 || weight > 8 || weight < -8 ||
+		4 * (weight + 1) + dscale > 38)
+	{
+		jdec_from_numeric(d, num, what);
+		return;
+	}
+	/* m = the base-10000 digits as an integer: the value times 10^(4 * (ndigits - 1 - weight)) */
+	for (i = 0; i < ndigits; i++)
+	{
+		uint16		digit;
+
+		memcpy(&digit, digits + 2 * i, sizeof(uint16));
+		m = m * 10000 + digit;
+	}
+	/* bring it to dscale: the digits past dscale are zero */
+	exp10 = 4 * (ndigits - 1 - weight) - dscale;
+	for (; exp10 > 0; exp10--)
+		m /= 10;
+	for (; exp10 < 0; exp10++)
+		m *= 10;				/* < 10^(4 * (weight + 1) + dscale) <= 10^38 < 2^127 */
+	if (neg)
+		m = -m;
+	d->hi = (int64) (m >> 64);
+	d->lo = (uint64) m;
+	d->scale = dscale;
+	d->unused = 0;
+}
+
+/* A JDecimal as a numeric, without a text round trip when it fits in 64 bits. */
+static Datum
+value_numeric(const JDecimal *d)
+{
+#if PG_VERSION_NUM >= 140000
+	if ((d->hi == 0 && d->lo <= (uint64) PG_INT64_MAX) ||
+		(d->hi == -1 && d->lo >= (uint64) PG_INT64_MIN))
+		return NumericGetDatum(int64_div_fast_to_numeric((int64) d->lo, d->scale));
+#endif
+	return jdec_to_numeric(d);
+}
+
+/*
  * The state (internal): the parameters of the group and the sums of the
  * periods seen so far; sums[k] for k < used, used <= observed.  Sums grow
  * as later periods appear, so a customer active in the first weeks of a
@@ -62,7 +169,8 @@ value_periods_reserve(ValuePeriodsState *st, int32 n, MemoryContext cxt)
 
 	if (n <= st->allocated)
 		return;
-	size = Max(Min(st->params.observed, Max(n, 2 * st->allocated)), n);
+	/* room for 16 periods (a year of months, a quarter of weeks) at once */
+	size = Max(Min(st->params.observed, Max(Max(n, 16), 2 * st->allocated)), n);
 	if (st->sums == NULL)
 		st->sums = MemoryContextAlloc(cxt, sizeof(JDecimal) * size);
 	else
@@ -72,12 +180,39 @@ value_periods_reserve(ValuePeriodsState *st, int32 n, MemoryContext cxt)
 	st->allocated = size;
 }
 
+/*
+ * *acc += *v: inline when both have the same scale (the common case: the
+ * amounts of a column share theirs), else jdec_add; exact either way.
+ */
+static inline void
+value_add(JDecimal *acc, const JDecimal *v)
+{
+	if (acc->scale == v->scale)
+	{
+		int128		a = (int128) ((uint128) acc->hi << 64 | (uint128) acc->lo);
+		int128		b = (int128) ((uint128) v->hi << 64 | (uint128) v->lo);
+		int128		r;
+
+		if (!__builtin_add_overflow(a, b, &r))
+		{
+			acc->hi = (int64) (r >> 64);
+			acc->lo = (uint64) r;
+			return;
+		}
+	}
+	jdec_add(acc, v);			/* aligns the scales; its error on overflow */
+}
+
 /* Add amount to period k's sum (k < observed). */
 static void
 value_periods_add(ValuePeriodsState *st, int32 k, const JDecimal *amount, MemoryContext cxt)
 {
-	value_periods_reserve(st, k + 1, cxt);
-	jdec_add(&st->sums[k], amount);
+	if (k >= st->allocated)
+		value_periods_reserve(st, k + 1, cxt);
+	if (st->sums[k].scale == 0 && st->sums[k].hi == 0 && st->sums[k].lo == 0)
+		st->sums[k] = *amount;	/* the first amount of the period */
+	else
+		value_add(&st->sums[k], amount);
 	if (k >= st->used)
 		st->used = k + 1;
 }
@@ -116,7 +251,7 @@ value_periods_step(FunctionCallInfo fcinfo, ActivePeriodsParams *params)
 	{
 		JDecimal	amount;
 
-		jdec_from_numeric(&amount, PG_GETARG_DATUM(2), "amount");
+		value_amount(&amount, PG_GETARG_DATUM(2), "amount");
 		value_periods_add(st, k, &amount, cxt);
 	}
 	PG_RETURN_POINTER(st);
@@ -251,7 +386,7 @@ value_periods_array(const JDecimal *sums, int32 used, int32 n)
 	int32		k;
 
 	for (k = 0; k < n; k++)
-		elems[k] = k < used ? jdec_to_numeric(&sums[k]) : zero;
+		elems[k] = k < used ? value_numeric(&sums[k]) : zero;
 	return construct_array(elems, n, NUMERICOID, -1, false, TYPALIGN_INT);
 }
 
@@ -731,7 +866,7 @@ cohort_value_add(PG_FUNCTION_ARGS)
 					 errmsg("the values of cohort_value must not contain NULL"),
 					 errdetail("Element %d is NULL.", k + 1),
 					 errhint("Use 0 for a period without revenue, as value_periods does.")));
-		jdec_from_numeric(&amount, elems[k], "a value of cohort_value");
+		value_amount(&amount, elems[k], "a value of cohort_value");
 		CV_OBSERVED(v)[k]++;
 		if (!jdec_is_zero(&amount))
 		{
@@ -780,7 +915,7 @@ cohort_value_customers(PG_FUNCTION_ARGS)
 static Datum
 cohort_value_per_customer(const JDecimal *sum, int64 observed)
 {
-	return DirectFunctionCall2(numeric_div, jdec_to_numeric(sum),
+	return DirectFunctionCall2(numeric_div, value_numeric(sum),
 							   NumericGetDatum(int64_to_numeric(observed)));
 }
 
@@ -808,7 +943,7 @@ cohort_value_matrix(PG_FUNCTION_ARGS)
 		values[0] = Int32GetDatum(k);
 		values[1] = Int64GetDatum(observed);
 		values[2] = Int64GetDatum(CV_PAYING(v)[k]);
-		values[3] = jdec_to_numeric(&CV_REVENUE(v)[k]);
+		values[3] = value_numeric(&CV_REVENUE(v)[k]);
 		if (observed > 0)
 		{
 			values[4] = cohort_value_per_customer(&CV_REVENUE(v)[k], observed);
