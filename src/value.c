@@ -149,40 +149,127 @@ value_numeric(const JDecimal *d)
 
 /*
  * The state (internal): the parameters of the group and the sums of the
- * periods seen so far; sums[k] for k < used, used <= observed.  Sums grow
- * as later periods appear, so a customer active in the first weeks of a
- * 10000-period range costs a few sums, not 10000.
+ * periods seen so far, k < used <= observed.  Compact, because a GROUP BY
+ * customer holds one per customer: the sums are int64 mantissas at one
+ * scale common to the customer (small[k] / 10^scale), with the display
+ * scale of each period's sum beside (scales[k], the largest scale of its
+ * amounts, as an exact numeric sum shows it); an amount that does not fit
+ * (more than 18 digits, a scale above 18, a sum beyond int64) turns the
+ * state "wide": JDecimal sums from then on.  The first VP_INLINE periods
+ * live in the state's own allocation; more grow into a separate array,
+ * so a customer active in the first weeks of a 10000-period range costs a
+ * few sums, not 10000.
  */
+#define VP_INLINE 16
+#define VP_MAX_SMALL_SCALE 18
+
 typedef struct ValuePeriodsState
 {
 	ActivePeriodsParams params;
-	int32		used;
-	int32		allocated;
-	JDecimal   *sums;
+	int32		used;			/* sums[0..used) may be non-zero */
+	int32		capacity;		/* sums allocated */
+	int16		scale;			/* of the small sums */
+	bool		wide;			/* big holds the sums */
+	int64	   *small;			/* capacity mantissas at scale */
+	uint8	   *scales;			/* capacity display scales */
+	JDecimal   *big;			/* capacity sums, when wide */
+	int64		inline_small[VP_INLINE];
+	uint8		inline_scales[VP_INLINE];
 } ValuePeriodsState;
 
-static void
-value_periods_reserve(ValuePeriodsState *st, int32 n, MemoryContext cxt)
-{
-	int32		size;
-	int32		k;
+static const int64 vp_pow10[VP_MAX_SMALL_SCALE + 1] = {
+	INT64CONST(1), INT64CONST(10), INT64CONST(100), INT64CONST(1000), INT64CONST(10000),
+	INT64CONST(100000), INT64CONST(1000000), INT64CONST(10000000), INT64CONST(100000000),
+	INT64CONST(1000000000), INT64CONST(10000000000), INT64CONST(100000000000),
+	INT64CONST(1000000000000), INT64CONST(10000000000000), INT64CONST(100000000000000),
+	INT64CONST(1000000000000000), INT64CONST(10000000000000000), INT64CONST(100000000000000000),
+	INT64CONST(1000000000000000000)
+};
 
-	if (n <= st->allocated)
+/* A new state in cxt (zeroed sums, inline storage). */
+static ValuePeriodsState *
+vp_create(const ActivePeriodsParams *params, MemoryContext cxt)
+{
+	ValuePeriodsState *st = MemoryContextAllocZero(cxt, sizeof(ValuePeriodsState));
+
+	st->params = *params;
+	st->capacity = VP_INLINE;
+	st->small = st->inline_small;
+	st->scales = st->inline_scales;
+	return st;
+}
+
+/* Period k's sum, exactly, at its display scale. */
+static void
+vp_get(const ValuePeriodsState *st, int32 k, JDecimal *d)
+{
+	int64		m;
+
+	if (st->wide)
+	{
+		*d = st->big[k];
 		return;
-	/* room for 16 periods (a year of months, a quarter of weeks) at once */
-	size = Max(Min(st->params.observed, Max(Max(n, 16), 2 * st->allocated)), n);
-	if (st->sums == NULL)
-		st->sums = MemoryContextAlloc(cxt, sizeof(JDecimal) * size);
-	else
-		st->sums = repalloc(st->sums, sizeof(JDecimal) * size);
-	for (k = st->allocated; k < size; k++)
-		jdec_zero(&st->sums[k]);
-	st->allocated = size;
+	}
+	/* every amount of the period had <= scales[k] decimals: exact */
+	m = st->small[k] / vp_pow10[st->scale - st->scales[k]];
+	d->hi = m < 0 ? -1 : 0;
+	d->lo = (uint64) m;
+	d->scale = st->scales[k];
+	d->unused = 0;
+}
+
+/* Room for period k (k < observed): grow the arrays. */
+static void
+vp_reserve(ValuePeriodsState *st, int32 k, MemoryContext cxt)
+{
+	int32		size = Max(k + 1, Min(st->params.observed, 2 * st->capacity));
+	int64	   *small = MemoryContextAllocZero(cxt, sizeof(int64) * size);
+	uint8	   *scales = MemoryContextAllocZero(cxt, size);
+
+	memcpy(small, st->small, sizeof(int64) * st->capacity);
+	memcpy(scales, st->scales, st->capacity);
+	if (st->small != st->inline_small)
+	{
+		pfree(st->small);
+		pfree(st->scales);
+	}
+	st->small = small;
+	st->scales = scales;
+	if (st->wide)
+	{
+		JDecimal   *big = MemoryContextAlloc(cxt, sizeof(JDecimal) * size);
+		int32		j;
+
+		memcpy(big, st->big, sizeof(JDecimal) * st->capacity);
+		for (j = st->capacity; j < size; j++)
+			jdec_zero(&big[j]);
+		pfree(st->big);
+		st->big = big;
+	}
+	st->capacity = size;
+}
+
+/* From small int64 sums to JDecimal ones (they no longer fit). */
+static void
+vp_widen(ValuePeriodsState *st, MemoryContext cxt)
+{
+	JDecimal   *big = MemoryContextAlloc(cxt, sizeof(JDecimal) * st->capacity);
+	int32		j;
+
+	for (j = 0; j < st->capacity; j++)
+	{
+		if (j < st->used)
+			vp_get(st, j, &big[j]);
+		else
+			jdec_zero(&big[j]);
+	}
+	st->big = big;
+	st->wide = true;
 }
 
 /*
- * *acc += *v: inline when both have the same scale (the common case: the
- * amounts of a column share theirs), else jdec_add; exact either way.
+ * *acc += *v: inline when both have the same scale, else jdec_add; exact
+ * either way (an overflow of 38 digits is jdec_add's error).
  */
 static inline void
 value_add(JDecimal *acc, const JDecimal *v)
@@ -200,21 +287,56 @@ value_add(JDecimal *acc, const JDecimal *v)
 			return;
 		}
 	}
-	jdec_add(acc, v);			/* aligns the scales; its error on overflow */
+	jdec_add(acc, v);
 }
 
 /* Add amount to period k's sum (k < observed). */
 static void
 value_periods_add(ValuePeriodsState *st, int32 k, const JDecimal *amount, MemoryContext cxt)
 {
-	if (k >= st->allocated)
-		value_periods_reserve(st, k + 1, cxt);
-	if (st->sums[k].scale == 0 && st->sums[k].hi == 0 && st->sums[k].lo == 0)
-		st->sums[k] = *amount;	/* the first amount of the period */
-	else
-		value_add(&st->sums[k], amount);
+	if (k >= st->capacity)
+		vp_reserve(st, k, cxt);
 	if (k >= st->used)
 		st->used = k + 1;
+	if (!st->wide)
+	{
+		int			s = amount->scale;
+		int64		m = (int64) amount->lo;
+
+		if (((amount->hi == 0 && amount->lo <= (uint64) PG_INT64_MAX) ||
+			 (amount->hi == -1 && amount->lo >= (uint64) PG_INT64_MIN)) && s <= VP_MAX_SMALL_SCALE)
+		{
+			bool		fits = true;
+
+			if (s > st->scale)
+			{
+				/* a finer amount: every sum to its scale first */
+				int64		f = vp_pow10[s - st->scale];
+				int64		scaled;
+				int32		j;
+
+				for (j = 0; j < st->used && fits; j++)
+					fits = !pg_mul_s64_overflow(st->small[j], f, &scaled);
+				if (fits)
+				{
+					for (j = 0; j < st->used; j++)
+						st->small[j] *= f;
+					st->scale = (int16) s;
+				}
+			}
+			else if (s < st->scale)
+				fits = !pg_mul_s64_overflow(m, vp_pow10[st->scale - s], &m);
+			if (fits && !pg_add_s64_overflow(st->small[k], m, &m))
+			{
+				st->small[k] = m;
+				if (s > st->scales[k])
+					st->scales[k] = (uint8) s;
+				return;
+			}
+		}
+		vp_widen(st, cxt);
+	}
+	value_add(&st->big[k], amount);
 }
 
 /* The period of ts among the observed ones, or -1. */
@@ -237,10 +359,7 @@ value_periods_step(FunctionCallInfo fcinfo, ActivePeriodsParams *params)
 	int32		k;
 
 	if (PG_ARGISNULL(0))
-	{
-		st = MemoryContextAllocZero(cxt, sizeof(ValuePeriodsState));
-		st->params = *params;
-	}
+		st = vp_create(params, cxt);
 	else
 	{
 		st = (ValuePeriodsState *) PG_GETARG_POINTER(0);
@@ -305,18 +424,20 @@ value_periods_combine(PG_FUNCTION_ARGS)
 	}
 	other = (ValuePeriodsState *) PG_GETARG_POINTER(1);
 	if (PG_ARGISNULL(0))
-	{
-		st = MemoryContextAllocZero(cxt, sizeof(ValuePeriodsState));
-		st->params = other->params;
-	}
+		st = vp_create(&other->params, cxt);
 	else
 	{
 		st = (ValuePeriodsState *) PG_GETARG_POINTER(0);
 		active_periods_check_same(&st->params, &other->params);
 	}
+	/* every sum, zeros too: a zero's scale (0.00) is part of the answer */
 	for (k = 0; k < other->used; k++)
-		if (!jdec_is_zero(&other->sums[k]))
-			value_periods_add(st, k, &other->sums[k], cxt);
+	{
+		JDecimal	sum;
+
+		vp_get(other, k, &sum);
+		value_periods_add(st, k, &sum, cxt);
+	}
 	PG_RETURN_POINTER(st);
 }
 
@@ -340,7 +461,12 @@ value_periods_serialize(PG_FUNCTION_ARGS)
 	pq_sendint64(&buf, st->params.as_of);
 	pq_sendint32(&buf, st->used);
 	for (k = 0; k < st->used; k++)
-		jdec_send(&buf, &st->sums[k]);
+	{
+		JDecimal	sum;
+
+		vp_get(st, k, &sum);
+		jdec_send(&buf, &sum);
+	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -351,42 +477,57 @@ value_periods_deserialize(PG_FUNCTION_ARGS)
 	MemoryContext cxt = journey_agg_context(fcinfo, "value_periods");
 	const char *what = "value_periods state";
 	StringInfoData buf;
-	ValuePeriodsState *st = MemoryContextAllocZero(cxt, sizeof(ValuePeriodsState));
+	ActivePeriodsParams params;
+	ValuePeriodsState *st;
 	int32		used;
 	int32		k;
 
 	journey_bytea_reader(&buf, PG_GETARG_BYTEA_PP(0));
-	st->params.origin = journey_recv_int64(&buf, what);
-	st->params.period_usec = journey_recv_int64(&buf, what);
-	st->params.periods = journey_recv_int32(&buf, what);
-	st->params.as_of = journey_recv_int64(&buf, what);
+	params.origin = journey_recv_int64(&buf, what);
+	params.period_usec = journey_recv_int64(&buf, what);
+	params.periods = journey_recv_int32(&buf, what);
+	params.as_of = journey_recv_int64(&buf, what);
 	used = journey_recv_int32(&buf, what);
-	if (TIMESTAMP_NOT_FINITE(st->params.origin) || st->params.period_usec <= 0 ||
-		st->params.periods < 1 || st->params.periods > RETENTION_MAX_PERIODS)
+	if (TIMESTAMP_NOT_FINITE(params.origin) || params.period_usec <= 0 ||
+		params.periods < 1 || params.periods > RETENTION_MAX_PERIODS)
 		journey_invalid_value(JOURNEY_FROM_STATE, what, "The parameters are out of range.");
-	st->params.observed = active_periods_observed(st->params.origin, st->params.period_usec,
-												  st->params.periods, st->params.as_of);
-	if (used < 0 || used > st->params.observed ||
+	params.observed = active_periods_observed(params.origin, params.period_usec, params.periods, params.as_of);
+	if (used < 0 || used > params.observed ||
 		(int64) used * JDEC_BINARY_SIZE != buf.len - buf.cursor)
 		journey_invalid_value(JOURNEY_FROM_STATE, what, "The number of sums does not match the state's length.");
-	value_periods_reserve(st, used, cxt);
+	st = vp_create(&params, cxt);
 	for (k = 0; k < used; k++)
-		jdec_recv(&buf, &st->sums[k], what, JOURNEY_FROM_STATE);
-	st->used = used;
+	{
+		JDecimal	sum;
+
+		jdec_recv(&buf, &sum, what, JOURNEY_FROM_STATE);
+		value_periods_add(st, k, &sum, cxt);
+	}
 	journey_recv_done(&buf, what);
 	PG_RETURN_POINTER(st);
 }
 
-/* The array of n sums (zeros past used). */
+/* The array of the observed periods' sums (zeros past used). */
 static ArrayType *
-value_periods_array(const JDecimal *sums, int32 used, int32 n)
+value_periods_array(const ValuePeriodsState *st)
 {
+	int32		n = st->params.observed;
 	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
 	Datum		zero = NumericGetDatum(int64_to_numeric(0));
 	int32		k;
 
 	for (k = 0; k < n; k++)
-		elems[k] = k < used ? value_numeric(&sums[k]) : zero;
+	{
+		JDecimal	sum;
+
+		if (k >= st->used)
+		{
+			elems[k] = zero;
+			continue;
+		}
+		vp_get(st, k, &sum);
+		elems[k] = value_numeric(&sum);
+	}
 	return construct_array(elems, n, NUMERICOID, -1, false, TYPALIGN_INT);
 }
 
@@ -399,7 +540,7 @@ value_periods_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	st = (ValuePeriodsState *) PG_GETARG_POINTER(0);
-	PG_RETURN_ARRAYTYPE_P(value_periods_array(st->sums, st->used, st->params.observed));
+	PG_RETURN_ARRAYTYPE_P(value_periods_array(st));
 }
 
 /*
@@ -413,13 +554,12 @@ Datum
 journey_value_periods(PG_FUNCTION_ARGS)
 {
 	ActivePeriodsParams params;
-	ValuePeriodsState st;
+	ValuePeriodsState *st;
 
 	active_periods_read_params(fcinfo, 2, &params);
 	if (PG_NARGS() > 5)
 		active_periods_read_as_of(fcinfo, 5, &params);
-	memset(&st, 0, sizeof(st));
-	st.params = params;
+	st = vp_create(&params, CurrentMemoryContext);
 	if (!PG_ARGISNULL(0) && !PG_ARGISNULL(1) && params.observed > 0)
 	{
 		text	   *label = PG_GETARG_TEXT_PP(1);
@@ -457,12 +597,12 @@ journey_value_periods(PG_FUNCTION_ARGS)
 				}
 				else
 					jdec_from_numeric(&amount, NumericGetDatum(journey_amount_numeric(&ev, r.scale)), "amount");
-				value_periods_add(&st, k, &amount, CurrentMemoryContext);
+				value_periods_add(st, k, &amount, CurrentMemoryContext);
 			}
 		}
 		journey_reader_free(&r);
 	}
-	PG_RETURN_ARRAYTYPE_P(value_periods_array(st.sums, st.used, params.observed));
+	PG_RETURN_ARRAYTYPE_P(value_periods_array(st));
 }
 
 /* ---------------------------------------------------------------------
