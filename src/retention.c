@@ -7,18 +7,24 @@
  *       condition i.  The state is an int8: bits 0..31 the conditions seen,
  *       bits 32..39 the number of conditions.
  *
- *   active_periods(ts, is_active, origin, period, periods) -> varbit
+ *   active_periods(ts, is_active, origin, period, periods [, as_of]) -> varbit
  *       Per customer: bit k (0-based, leftmost first) is set when some
  *       active row has origin + k*period <= ts < origin + (k+1)*period.
- *       The state is the bit string itself, merged with bitor().
+ *       With as_of the string holds only the observed periods, those
+ *       ending by as_of.  The state (a bytea) carries the parameters and
+ *       the bits.
+ *
+ *   retention_on_or_after(bits), retention_brackets(bits, brackets)
+ *       Retention modes, as bit strings to feed retention_agg.
  *
  *   period_lifecycle(active, first_seen, origin, period)
  *       Per customer and period 1..n-1 of such a bit string, the
  *       PostHog-style status: new, returning, resurrecting, dormant.
  *
  *   cohort_retention (type), retention_agg(varbit), retention_matrix(),
- *   retention_share(): across customers, how many were active in each
- *   period, as a mergeable concrete value with exact text input/output.
+ *   retention_share(): across customers, how many were observed and how
+ *   many active in each period, as a mergeable concrete value with exact
+ *   text input/output.
  *
  * Intervals count a month as 30 days (journey_interval_to_usec).
  */
