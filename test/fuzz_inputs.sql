@@ -175,8 +175,10 @@ SELECT pg_temp.fz_put('cohort_retention', 'customers near 2^63',
                                    ('customers=4611686018427387903 active=1,4611686018427387903'::cohort_retention)) x(r))$$);
 
 SELECT pg_temp.fz_put('cohort_retention', 'observed counts (as_of)',
-  $$(SELECT retention_agg(active_periods(ts, true, timestamptz '2026-01-01' + c * interval '1 day', '7 days', 8, '2026-02-20'), '7 days')
-     FROM generate_series(1, 10) c, LATERAL (VALUES (timestamptz '2026-01-01' + c * interval '3 days')) v(ts))$$);
+  $$(SELECT retention_agg(b, '7 days')
+     FROM (SELECT c, active_periods(timestamptz '2026-01-01' + c * interval '3 days', true,
+                                    timestamptz '2026-01-01' + c * interval '1 day', '7 days', 8, '2026-02-20') AS b
+           FROM generate_series(1, 10) c GROUP BY c) x)$$);
 
 -- cohort_value
 SELECT pg_temp.fz_put('cohort_value', 'ordinary',
