@@ -18,6 +18,27 @@ UNION ALL
 SELECT value_periods(ts, a, '2026-01-01', '1 day', 3), 'refunds are negative amounts; exact sums of any scale'
 FROM (VALUES (timestamptz '2026-01-01 10:00', 19.99), ('2026-01-01 11:00', -19.99), ('2026-01-02', 0.1),
              ('2026-01-02', 0.2), ('2026-01-03', 12345678901234567890.12345678)) v(ts, a);
+-- exact across int64 overflows, scale changes and 38 digits, as sum()
+SELECT g, value_periods(ts, a, '2026-01-01', '1 day', 3) AS v, array_agg(a ORDER BY i) AS amounts,
+       ARRAY[coalesce(sum(a) FILTER (WHERE ts < '2026-01-02'), 0),
+             coalesce(sum(a) FILTER (WHERE ts >= '2026-01-02' AND ts < '2026-01-03'), 0),
+             coalesce(sum(a) FILTER (WHERE ts >= '2026-01-03'), 0)]::text
+         = value_periods(ts, a, '2026-01-01', '1 day', 3)::text AS as_sum
+FROM (VALUES (1, 1, timestamptz '2026-01-01', 1::numeric), (1, 2, '2026-01-01', 0.5), (1, 3, '2026-01-02', 0.25),
+             (1, 4, '2026-01-01', 0.001), (1, 5, '2026-01-03', 0),
+             (2, 1, '2026-01-01', 9000000000000000000), (2, 2, '2026-01-01', 9000000000000000000), (2, 3, '2026-01-02', 1.5),
+             (2, 4, '2026-01-03', -9223372036854775808), (2, 5, '2026-01-03', -1),
+             (3, 1, '2026-01-01', 0.1234567890123456789), (3, 2, '2026-01-02', 2), (3, 3, '2026-01-03', -0.00),
+             (4, 1, '2026-01-01', 5), (4, 2, '2026-01-02', 92233720368.54775807), (4, 3, '2026-01-02', 0.000000001),
+             (4, 4, '2026-01-03', 99999999999999999999999999999999999999),
+             (5, 1, '2026-01-03', 1.10), (5, 2, '2026-01-03', -1.10), (5, 3, '2026-01-01', 7),
+             (6, 1, '2026-01-02', 2.50), (6, 2, '2026-01-03', 1.25), (6, 3, '2026-01-03', 3)) v(g, i, ts, a)
+GROUP BY g ORDER BY g;
+-- more periods than the state holds inline, with a scale change late
+SELECT value_periods(timestamptz '2026-01-01' + g * interval '1 day', CASE WHEN g = 70 THEN 1.25 ELSE 1 END,
+                     '2026-01-01', '1 day', 100)::text AS hundred_days
+FROM generate_series(0, 99, 7) g;
+
 -- with as_of: only the periods ending by as_of, as active_periods
 SELECT as_of, value_periods(ts, a, '2026-01-01', '7 days', 4, as_of) AS v
 FROM (VALUES (timestamptz '2026-01-02', 10.00), ('2026-01-09', 5), ('2026-01-16', 1), ('2026-01-27', 100)) v(ts, a),

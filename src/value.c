@@ -165,14 +165,17 @@ value_numeric(const JDecimal *d)
 
 typedef struct ValuePeriodsState
 {
+	/* the hot fields, read on every row, in the first 64 bytes */
 	ActivePeriodsParams params;
 	int32		used;			/* sums[0..used) may be non-zero */
-	int32		capacity;		/* sums allocated */
 	int16		scale;			/* of the small sums */
 	bool		wide;			/* big holds the sums */
+	bool		uniform;		/* every amount had scale `scale`: no scales[] */
+	uint64		touched;		/* while uniform: bit k, period k had an amount */
 	int64	   *small;			/* capacity mantissas at scale */
-	uint8	   *scales;			/* capacity display scales */
+	uint8	   *scales;			/* capacity display scales, unless uniform */
 	JDecimal   *big;			/* capacity sums, when wide */
+	int32		capacity;		/* sums allocated */
 	int64		inline_small[VP_INLINE];
 	uint8		inline_scales[VP_INLINE];
 } ValuePeriodsState;
@@ -193,6 +196,7 @@ vp_create(const ActivePeriodsParams *params, MemoryContext cxt)
 	ValuePeriodsState *st = MemoryContextAllocZero(cxt, sizeof(ValuePeriodsState));
 
 	st->params = *params;
+	st->uniform = true;
 	st->capacity = VP_INLINE;
 	st->small = st->inline_small;
 	st->scales = st->inline_scales;
@@ -210,12 +214,32 @@ vp_get(const ValuePeriodsState *st, int32 k, JDecimal *d)
 		*d = st->big[k];
 		return;
 	}
-	/* every amount of the period had <= scales[k] decimals: exact */
-	m = st->small[k] / vp_pow10[st->scale - st->scales[k]];
+	if (st->uniform)
+	{
+		/* every amount had st->scale decimals; a period without any shows 0 */
+		m = st->small[k];
+		d->scale = (st->touched & (UINT64CONST(1) << k)) != 0 ? st->scale : 0;
+	}
+	else
+	{
+		/* every amount of the period had <= scales[k] decimals: exact */
+		m = st->small[k] / vp_pow10[st->scale - st->scales[k]];
+		d->scale = st->scales[k];
+	}
 	d->hi = m < 0 ? -1 : 0;
 	d->lo = (uint64) m;
-	d->scale = st->scales[k];
 	d->unused = 0;
+}
+
+/* Leave the uniform mode: the display scale of each period into scales[]. */
+static void
+vp_disuniform(ValuePeriodsState *st)
+{
+	int32		j;
+
+	for (j = 0; j < st->capacity; j++)
+		st->scales[j] = j < 64 && (st->touched & (UINT64CONST(1) << j)) != 0 ? (uint8) st->scale : 0;
+	st->uniform = false;
 }
 
 /* Room for period k (k < observed): grow the arrays. */
@@ -303,10 +327,29 @@ value_periods_add(ValuePeriodsState *st, int32 k, const JDecimal *amount, Memory
 		int			s = amount->scale;
 		int64		m = (int64) amount->lo;
 
+		/* the common case: an int64 amount of the scale of all before it */
+		if (st->uniform && k < 64 &&
+			((amount->hi == 0 && amount->lo <= (uint64) PG_INT64_MAX) ||
+			 (amount->hi == -1 && amount->lo >= (uint64) PG_INT64_MIN)) && s <= VP_MAX_SMALL_SCALE)
+		{
+			int64		sum;
+
+			if (st->touched == 0)
+				st->scale = (int16) s;	/* every sum is 0 so far */
+			if (s == st->scale && !pg_add_s64_overflow(st->small[k], m, &sum))
+			{
+				st->small[k] = sum;
+				st->touched |= UINT64CONST(1) << k;
+				return;
+			}
+		}
+		if (st->uniform)
+			vp_disuniform(st);
 		if (((amount->hi == 0 && amount->lo <= (uint64) PG_INT64_MAX) ||
 			 (amount->hi == -1 && amount->lo >= (uint64) PG_INT64_MIN)) && s <= VP_MAX_SMALL_SCALE)
 		{
 			bool		fits = true;
+			int64		sum;
 
 			if (s > st->scale)
 			{
@@ -326,9 +369,9 @@ value_periods_add(ValuePeriodsState *st, int32 k, const JDecimal *amount, Memory
 			}
 			else if (s < st->scale)
 				fits = !pg_mul_s64_overflow(m, vp_pow10[st->scale - s], &m);
-			if (fits && !pg_add_s64_overflow(st->small[k], m, &m))
+			if (fits && !pg_add_s64_overflow(st->small[k], m, &sum))
 			{
-				st->small[k] = m;
+				st->small[k] = sum;
 				if (s > st->scales[k])
 					st->scales[k] = (uint8) s;
 				return;
