@@ -1,5 +1,6 @@
 -- Use stage: lifecycle stages, weekly lifecycle (PostHog style), weekly
--- cohort retention, and the outreach list a scheduled job would queue.
+-- cohort retention (observed periods only) and its on-or-after and bracket
+-- modes, and the outreach list a scheduled job would queue.
 -- "Use" = a first_report or use event; everything as of 2026-04-15 00:00 UTC.
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
@@ -42,7 +43,10 @@ FROM (SELECT c.id, c.signed_up_at,
      period_lifecycle(a.weeks, a.signed_up_at, '2025-12-29', '1 week') l
 GROUP BY 1 ORDER BY 1;
 
-\echo '== Weekly cohort retention: % of each signup week active in week k after their own signup'
+\echo '== Weekly cohort retention as of 2026-04-15: % of each signup week active in week k after their own signup'
+\echo '   (active_periods(..., as_of): a week not yet over on 2026-04-15 is not observed, "-", instead of counted as churn;'
+\echo '    each share is over the customers of the cohort who completed that week: observed)'
+\pset null '-'
 SELECT cohort::date AS signup_week, cohort_size(r) AS customers,
        round(100 * retention_share(r, 0)) AS w0, round(100 * retention_share(r, 1)) AS w1,
        round(100 * retention_share(r, 2)) AS w2, round(100 * retention_share(r, 3)) AS w3,
@@ -50,11 +54,32 @@ SELECT cohort::date AS signup_week, cohort_size(r) AS customers,
        round(100 * retention_share(r, 6)) AS w6, round(100 * retention_share(r, 7)) AS w7
 FROM (SELECT date_trunc('week', signed_up_at) AS cohort, retention_agg(weeks, '1 week') AS r
       FROM (SELECT c.id, c.signed_up_at,
-                   active_periods(e.ts, e.name IN ('first_report', 'use'), c.signed_up_at, '1 week', 8) AS weeks
+                   active_periods(e.ts, e.name IN ('first_report', 'use'), c.signed_up_at, '1 week', 8,
+                                  '2026-04-15') AS weeks
             FROM customers c LEFT JOIN events e ON e.customer_id = c.id
             GROUP BY c.id, c.signed_up_at) per_customer
       GROUP BY 1) cohorts
 ORDER BY 1;
+
+\echo '== Retention modes as of 2026-04-15, all customers: used on day k after signup, and on day k or later'
+\echo '   (Mixpanel''s default: retention_on_or_after); observed = customers whose day k was over by 2026-04-15'
+CREATE TEMP TABLE daily AS
+SELECT c.id, active_periods(e.ts, e.name IN ('first_report', 'use'), c.signed_up_at, '1 day', 61, '2026-04-15') AS days
+FROM customers c LEFT JOIN events e ON e.customer_id = c.id
+GROUP BY c.id, c.signed_up_at;
+SELECT m.period AS day, m.observed, round((100 * m.share)::numeric, 1) AS on_day_pct,
+       round((100 * a.share)::numeric, 1) AS on_or_after_pct
+FROM (SELECT retention_agg(days) AS r, retention_agg(retention_on_or_after(days)) AS r_after FROM daily) x,
+     retention_matrix(x.r) m JOIN retention_matrix(x.r_after) a USING (period)
+WHERE m.period IN (1, 2, 3, 7, 14, 30)
+ORDER BY 1;
+
+\echo '== ... and in custom brackets: days 1, 2-3, 4-7, 8-30 (retention_brackets(days, ''{1,2,4,8,31}''))'
+SELECT (ARRAY['day 1', 'days 2-3', 'days 4-7', 'days 8-30'])[m.period + 1] AS bracket, m.observed,
+       round((100 * m.share)::numeric, 1) AS active_pct
+FROM (SELECT retention_agg(retention_brackets(days, '{1,2,4,8,31}')) AS r FROM daily) x, retention_matrix(x.r) m
+ORDER BY m.period;
+\pset null ''
 
 \echo '== ClickHouse-style retention: signed up, then used in days 1-7, 8-14, 15-30 after signup (all customers)'
 SELECT sum(r[1]) AS signed_up, sum(r[2]) AS used_days_1_7, sum(r[3]) AS used_days_8_14, sum(r[4]) AS used_days_15_30

@@ -75,9 +75,11 @@ FROM (VALUES (1, timestamptz '2026-01-02', timestamptz '2026-01-01'), (1, '2026-
 GROUP BY k ORDER BY k;
 -- the state is checked: the support functions take any bytea from SQL
 -- padding bits past the last period must be zero (found by test/fuzz_inputs.sql)
-SELECT active_periods_final(set_byte(active_periods_trans(NULL, '2024-01-03', true, '2024-01-01', '1 day', 10), 29, 255));
+SELECT active_periods_final(set_byte(active_periods_trans(NULL, '2024-01-03', true, '2024-01-01', '1 day', 10), 37, 255));
 SELECT active_periods_final('\x00');
-SELECT active_periods_final('\x0200000001000000000000000000000000000000000000000000000000');
+SELECT active_periods_final('\x02000000010000000a000000000000000000000000000000000000000000000000000000000000');
+-- observed must match as_of
+SELECT active_periods_final(set_byte(active_periods_trans_as_of(NULL, '2024-01-03', true, '2024-01-01', '1 day', 10, '2024-01-05'), 8, 9));
 
 -- period_lifecycle(active, first_seen, origin, period): PostHog's statuses
 -- for periods 1..n-1 (period 0 only tells whether period 1 follows activity).
@@ -129,7 +131,7 @@ FROM (VALUES ('customers=5 active=5,2,1'::cohort_retention), ('customers=0 activ
              ('customers=9223372036854775807 active=1')) v(r);
 \set SHOW_CONTEXT never
 SELECT test_recv('cohort_retention', '\x01');                                        -- truncated
-SELECT test_recv('cohort_retention', '\x03000000000100000000000000010000000000000001'); -- version 3
+SELECT test_recv('cohort_retention', '\x04000000000100000000000000010000000000000001'); -- version 4
 SELECT test_recv('cohort_retention', '\x01000000000000000000000000010000000000000001'); -- 0 periods
 SELECT test_recv('cohort_retention', '\x020100000001000000000000000000000000000000010000000000000001'); -- flags
 SELECT test_recv('cohort_retention', '\x020000000001ffffffffffffffff00000000000000010000000000000001'); -- negative period
@@ -224,6 +226,118 @@ SELECT rollup(r) FROM (SELECT r FROM rt_stored_v1 UNION ALL
                        SELECT 'customers=1 active=1,0 period_us=86400000000') x;
 SELECT test_raw_cohort_retention('\x09000000010000000000000001000000000000000100000000000000', '');
 DROP FUNCTION test_raw_cohort_retention(bytea, bytea);
+
+-- Observed periods.  active_periods(..., as_of): only the periods that
+-- end by as_of are observed, and the bit string stops before the first
+-- one that does not (its length is the number of observed periods).
+SELECT as_of, active_periods(ts, true, '2026-01-01', '7 days', 4, as_of) AS bits
+FROM (VALUES (timestamptz '2026-01-02'), ('2026-01-09'), ('2026-01-16'), ('2026-01-23')) v(ts),
+     (VALUES (timestamptz '2025-12-31'), ('2026-01-07 23:59:59.999999'), ('2026-01-08'), ('2026-01-21'),
+             ('2026-01-29'), ('2030-01-01'), ('infinity'), ('-infinity')) a(as_of)
+GROUP BY as_of ORDER BY as_of;
+SELECT active_periods(ts, true, '2026-01-01', '7 days', 4, NULL) FROM (VALUES (now())) v(ts);
+SELECT active_periods(ts, true, '2026-01-01', '7 days', 4, a)
+FROM (VALUES (timestamptz '2026-01-02', timestamptz '2026-01-20'), ('2026-01-03', '2026-01-21')) v(ts, a);
+-- retention_agg counts, per period, the customers whose bit string
+-- reaches it (observed); the share divides by them.  Without as_of every
+-- customer is observed in every period and nothing changes (observed is
+-- left out of the text form).
+SELECT retention_agg(b, '1 week') AS r FROM (VALUES (B'101'), (B'11'), (B''), (B'1')) v(b);
+SELECT * FROM retention_matrix((SELECT retention_agg(b, '1 week') FROM (VALUES (B'101'), (B'11'), (B''), (B'1')) v(b)),
+                               '2026-01-05');
+SELECT retention_share(r, 0) AS p0, retention_share(r, 1) AS p1, retention_share(r, 2) AS p2,
+       retention_share(r, 3) AS past_the_end, cohort_size(r)
+FROM (SELECT retention_agg(b) AS r FROM (VALUES (B'101'), (B'11'), (B''), (B'1')) v(b)) x;
+-- nobody observed yet: no period; share NULL where nobody was observed
+SELECT retention_agg(b) AS r, (SELECT count(*) FROM retention_matrix(retention_agg(b))) FROM (VALUES (B''), (B'')) v(b);
+SELECT * FROM retention_matrix('customers=3 active=1,0 observed=2,0');
+-- period_start needs both cohort_start and a known period
+SELECT period, period_start FROM retention_matrix('customers=1 active=1,1 period_us=86400000000', '2026-01-01 12:00');
+SELECT period, period_start FROM retention_matrix('customers=1 active=1,1', '2026-01-01');
+SELECT period, period_start FROM retention_matrix('customers=1 active=1,1 period_us=86400000000', NULL);
+SELECT period, period_start FROM retention_matrix('customers=1 active=1,1 period_us=86400000000', 'infinity');
+-- rollup of cohorts observed for different numbers of periods
+SELECT rollup(r) FROM (VALUES ('customers=3 active=2,1 observed=3,2 period_us=604800000000'::cohort_retention),
+                              ('customers=2 active=1 period_us=604800000000'),
+                              ('customers=4 active=')) v(r);
+-- the text form with observed counts, and its checks
+SELECT 'customers=5 active=3,1,0 observed=5,4,2 period_us=86400000000'::cohort_retention;
+SELECT 'customers=5 active=3,1 observed=5,5'::cohort_retention AS observed_all_is_left_out;
+SELECT c::cohort_retention::text = c AS round_trip,
+       test_recv('cohort_retention', cohort_retention_send(c::cohort_retention)) = c AS binary_round_trip
+FROM (VALUES ('customers=5 active=3,1,0 observed=5,4,2 period_us=86400000000'), ('customers=7 active='),
+             ('customers=0 active= period_us=1'), ('customers=9223372036854775807 active=0 observed=0')) v(c);
+SELECT 'customers=5 active=3,1 observed=5'::cohort_retention;           -- one observed count per period
+SELECT 'customers=5 active=3,1 observed=5,6'::cohort_retention;         -- observed grows
+SELECT 'customers=5 active=3,1 observed=6,5'::cohort_retention;         -- more than the customers
+SELECT 'customers=5 active=3,3 observed=5,2'::cohort_retention;         -- active above observed
+SELECT 'customers=5 active=3 period_us=5 observed=5'::cohort_retention; -- order
+SELECT 'customers=5 active=3 observed='::cohort_retention;
+\set SHOW_CONTEXT never
+-- version 3 binary: observed counts after the active ones
+SELECT cohort_retention_send('customers=5 active=3,1 observed=5,4');
+SELECT test_recv('cohort_retention', '\x03000000000000000000000000000000000000000005') AS zero_periods;
+SELECT test_recv('cohort_retention', '\x03000000000100000000000000000000000000000005000000000000000300000000000000060000'); -- short
+SELECT test_recv('cohort_retention', '\x030000000001000000000000000000000000000000050000000000000003000000000000000600'); -- short
+SELECT test_recv('cohort_retention', '\x03000000000100000000000000000000000000000005000000000000000300000000000000060000000000000000'); -- long
+SELECT test_recv('cohort_retention', '\x0300000000010000000000000000000000000000000500000000000000030000000000000006'); -- observed > customers
+SELECT test_recv('cohort_retention', '\x0300000000010000000000000000000000000000000500000000000000030000000000000002'); -- active > observed
+\set SHOW_CONTEXT errors
+-- version 2 values stored on disk (0.2.0 before observed counts): version
+-- 2, flags, unused, periods = 2, padding, period = 1 day, customers = 3,
+-- active 3 and 1, little-endian
+CREATE FUNCTION test_raw_cohort_retention(bytea, bytea) RETURNS cohort_retention
+    LANGUAGE internal IMMUTABLE STRICT AS 'byteacat';
+CREATE TABLE rt_stored_v2 AS
+SELECT test_raw_cohort_retention('\x0200000002000000000000000060d71d14000000030000000000000003000000000000000100000000000000', '') AS r;
+SELECT test_raw_cohort_retention('\x0200000002000000000000000060d71d140000000300000000000000030000000000000001000000', '') AS short_v2;
+SELECT r, cohort_size(r), cohort_period(r), retention_share(r, 1),
+       test_recv('cohort_retention', cohort_retention_send(r)) AS via_binary FROM rt_stored_v2;
+SELECT rollup(r) FROM (SELECT r FROM rt_stored_v2 UNION ALL
+                       SELECT 'customers=2 active=1,1,1 observed=2,2,1 period_us=86400000000') x;
+SELECT * FROM retention_matrix((SELECT r FROM rt_stored_v2), '2026-01-01');
+DROP FUNCTION test_raw_cohort_retention(bytea, bytea);
+DROP TABLE rt_stored_v2;
+
+-- The incomplete cohort: customers of the week of 2026-01-12 and the data
+-- ends (as_of) on 2026-01-27; week k ends 7(k+1) days after each
+-- customer's own signup, so customer 5 (signed up 14 days 14 hours
+-- before as_of) is observed for 2 weeks, customer 6 (13 days 13 hours)
+-- for 1, and nobody of that cohort in week 2: the matrix stops there,
+-- where without as_of week 2 showed 0 %.  Of the first cohort only
+-- customer 1 is observed in week 2.
+SELECT date_trunc('week', signed_up_at) AS cohort, m.*
+FROM (SELECT date_trunc('week', signed_up_at) AS signed_up_at, retention_agg(bits, '7 days') AS r
+      FROM (SELECT c.id, c.signed_up_at, active_periods(e.ts, true, c.signed_up_at, '7 days', 3, '2026-01-27') AS bits
+            FROM rt_customers c LEFT JOIN rt_events e ON e.customer_id = c.id
+            GROUP BY c.id, c.signed_up_at) per_customer
+      GROUP BY 1) x, retention_matrix(r, signed_up_at) m
+ORDER BY cohort, period;
+
+-- Retention modes, per customer before retention_agg.
+-- On or after (Mixpanel's default): bit k set when active in k or later.
+SELECT b, retention_on_or_after(b) FROM (VALUES (B'0100100'), (B'1'), (B'000'), (B''), (B'0000001')) v(b);
+-- Custom brackets '{1,2,4,8}': [1,2), [2,4), [4,8); a bracket is in the
+-- result only once every period of it is observed (within the string).
+SELECT b, retention_brackets(b, '{1,2,4,8}') AS brackets
+FROM (VALUES (B'01001001'), (B'0100100'), (B'0001'), (B'1'), (B'00000001111')) v(b);
+SELECT retention_brackets(B'1010', '{0,1,2,3,4}') AS unit_brackets, retention_brackets(B'1010', '{0,4}') AS one_bracket;
+SELECT retention_brackets(B'1010', '{1}');
+SELECT retention_brackets(B'1010', '{}');
+SELECT retention_brackets(B'1010', '{1,1}');
+SELECT retention_brackets(B'1010', '{2,1}');
+SELECT retention_brackets(B'1010', '{-1,1}');
+SELECT retention_brackets(B'1010', '{1,10001}');
+SELECT retention_brackets(B'1010', '{1,NULL}');
+SELECT retention_brackets(B'1010', '{{1,2},{3,4}}');
+SELECT retention_brackets(B'1010', NULL) IS NULL AS strict;
+-- a cohort's on-or-after and bracket retention
+SELECT rollup(r) FILTER (WHERE mode = 'on') AS on_period,
+       rollup(r) FILTER (WHERE mode = 'on_or_after') AS on_or_after,
+       rollup(r) FILTER (WHERE mode = 'brackets') AS brackets
+FROM (SELECT 'on' AS mode, retention_agg(b) AS r FROM (VALUES (B'10010'), (B'1100'), (B'101')) v(b)
+      UNION ALL SELECT 'on_or_after', retention_agg(retention_on_or_after(b)) FROM (VALUES (B'10010'), (B'1100'), (B'101')) v(b)
+      UNION ALL SELECT 'brackets', retention_agg(retention_brackets(b, '{1,2,4}')) FROM (VALUES (B'10010'), (B'1100'), (B'101')) v(b)) x;
 
 -- Forced parallel plans give the same answers as serial ones.
 CREATE TABLE rt_big AS

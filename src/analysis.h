@@ -18,6 +18,7 @@
 #include "access/tupdesc.h"
 #include "utils/array.h"
 #include "utils/timestamp.h"
+#include "utils/varbit.h"
 
 /* ---------------------------------------------------------------------
  * time_to_first_value (src/ttfv.c)
@@ -90,12 +91,25 @@ typedef struct ActivePeriodsParams
 	TimestampTz origin;
 	int64		period_usec;
 	int32		periods;
+	int32		observed;		/* periods ending at or before as_of (<= periods) */
+	TimestampTz as_of;			/* DT_NOEND when not given */
 } ActivePeriodsParams;
 
-/* origin, period, periods from arguments argno..argno+2, checked */
+/*
+ * origin, period, periods from arguments argno..argno+2, checked (as_of
+ * infinity: every period observed)
+ */
 extern void active_periods_read_params(FunctionCallInfo fcinfo, int argno, ActivePeriodsParams *params);
+/* the error when a row's parameters (params) differ from the group's */
+extern void active_periods_check_same(const ActivePeriodsParams *group, const ActivePeriodsParams *params);
+/* as_of from argument argno (NULL: an error) and the periods it observes */
+extern void active_periods_read_as_of(FunctionCallInfo fcinfo, int argno, ActivePeriodsParams *params);
+/* the number of periods k < periods with origin + (k+1)*period <= as_of */
+extern int32 active_periods_observed(TimestampTz origin, int64 period_usec, int32 periods, TimestampTz as_of);
 /* set bit k of bits when ts falls in period k (0 <= k < periods) */
 extern void active_periods_set(bits8 *bits, const ActivePeriodsParams *params, TimestampTz ts);
+/* a bit string of the first n (>= 0) bits of bits */
+extern VarBit *retention_bits_prefix(const bits8 *bits, int n);
 
 /* ---------------------------------------------------------------------
  * clv_inputs (src/clv_inputs.c)

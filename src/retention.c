@@ -7,18 +7,24 @@
  *       condition i.  The state is an int8: bits 0..31 the conditions seen,
  *       bits 32..39 the number of conditions.
  *
- *   active_periods(ts, is_active, origin, period, periods) -> varbit
+ *   active_periods(ts, is_active, origin, period, periods [, as_of]) -> varbit
  *       Per customer: bit k (0-based, leftmost first) is set when some
  *       active row has origin + k*period <= ts < origin + (k+1)*period.
- *       The state is the bit string itself, merged with bitor().
+ *       With as_of the string holds only the observed periods, those
+ *       ending by as_of.  The state (a bytea) carries the parameters and
+ *       the bits.
+ *
+ *   retention_on_or_after(bits), retention_brackets(bits, brackets)
+ *       Retention modes, as bit strings to feed retention_agg.
  *
  *   period_lifecycle(active, first_seen, origin, period)
  *       Per customer and period 1..n-1 of such a bit string, the
  *       PostHog-style status: new, returning, resurrecting, dormant.
  *
  *   cohort_retention (type), retention_agg(varbit), retention_matrix(),
- *   retention_share(): across customers, how many were active in each
- *   period, as a mergeable concrete value with exact text input/output.
+ *   retention_share(): across customers, how many were observed and how
+ *   many active in each period, as a mergeable concrete value with exact
+ *   text input/output.
  *
  * Intervals count a month as 30 days (journey_interval_to_usec).
  */
@@ -238,6 +244,45 @@ active_periods_read_params(FunctionCallInfo fcinfo, int argno, ActivePeriodsPara
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("periods must be between 1 and %d", RETENTION_MAX_PERIODS),
 				 errdetail("periods is %d.", params->periods)));
+	params->observed = params->periods;
+	params->as_of = DT_NOEND;
+}
+
+/*
+ * The number of observed periods: those that end at or before as_of,
+ * origin + (k+1)*period <= as_of, at most periods.  as_of = infinity
+ * observes them all, -infinity none.
+ */
+int32
+active_periods_observed(TimestampTz origin, int64 period_usec, int32 periods, TimestampTz as_of)
+{
+	int64		offset;
+
+	if (TIMESTAMP_IS_NOEND(as_of))
+		return periods;
+	if (TIMESTAMP_IS_NOBEGIN(as_of) || as_of < origin)
+		return 0;
+	if (pg_sub_s64_overflow(as_of, origin, &offset) || offset / period_usec >= periods)
+		return periods;
+	return (int32) (offset / period_usec);
+}
+
+/*
+ * as_of from argument argno: the instant up to which the data is
+ * complete.  Periods ending after it are not observed: the bit string
+ * (or value array) stops before them.  NULL is an error.
+ */
+void
+active_periods_read_as_of(FunctionCallInfo fcinfo, int argno, ActivePeriodsParams *params)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("as_of must not be null"),
+				 errhint("Leave as_of out, or pass infinity, to observe every period.")));
+	params->as_of = PG_GETARG_TIMESTAMPTZ(argno);
+	params->observed = active_periods_observed(params->origin, params->period_usec,
+											   params->periods, params->as_of);
 }
 
 static void
@@ -315,6 +360,24 @@ active_periods_combine(PG_FUNCTION_ARGS)
 }
 
 /*
+ * A bit string of the first n bits of bits (n may be 0), the padding
+ * past bit n zero.
+ */
+VarBit *
+retention_bits_prefix(const bits8 *bits, int n)
+{
+	int			len = VARBITTOTALLEN(n);
+	VarBit	   *result = (VarBit *) palloc0(len);
+
+	SET_VARSIZE(result, len);
+	VARBITLEN(result) = n;
+	memcpy(VARBITS(result), bits, VARBITBYTES(result));
+	if (n % BITS_PER_BYTE != 0)
+		VARBITS(result)[n / BITS_PER_BYTE] &= (bits8) (0xFF << (BITS_PER_BYTE - n % BITS_PER_BYTE));
+	return result;
+}
+
+/*
  * The state of active_periods (0.2.0): its parameters and the bits, as a
  * bytea, so that a row or a partial state with other parameters is an
  * error instead of bits counted against another origin or period.
@@ -328,8 +391,10 @@ typedef struct ActivePeriodsState
 	uint8		flags;			/* reserved, 0 */
 	int16		unused;
 	int32		periods;
+	int32		observed;		/* periods ending by as_of, <= periods */
 	int64		origin;
 	int64		period_usec;
+	int64		as_of;			/* DT_NOEND when not given */
 	bits8		bits[FLEXIBLE_ARRAY_MEMBER];	/* periods bits, leftmost = 0 */
 } ActivePeriodsState;
 
@@ -354,7 +419,8 @@ active_periods_state_arg(FunctionCallInfo fcinfo, int argno, bool writable)
 		journey_unsupported_version(JOURNEY_FROM_BINARY, st->version, "active_periods state");
 	if (st->flags != 0 || st->unused != 0 || st->periods < 1 || st->periods > RETENTION_MAX_PERIODS ||
 		VARSIZE(st) != ACTIVE_PERIODS_STATE_SIZE(st->periods) ||
-		TIMESTAMP_NOT_FINITE(st->origin) || st->period_usec <= 0)
+		TIMESTAMP_NOT_FINITE(st->origin) || st->period_usec <= 0 ||
+		st->observed != active_periods_observed(st->origin, st->period_usec, st->periods, st->as_of))
 		journey_invalid_value(JOURNEY_FROM_BINARY, "active_periods state",
 							  "The parameters do not match the state's length or are out of range.");
 	/* the bits past the last period must be zero, as in any bit varying */
@@ -366,8 +432,8 @@ active_periods_state_arg(FunctionCallInfo fcinfo, int argno, bool writable)
 }
 
 /* Raise the error for a row or part whose parameters differ from the group's. */
-static void
-active_periods_check_params(const ActivePeriodsState *st, const ActivePeriodsParams *params)
+void
+active_periods_check_same(const ActivePeriodsParams *st, const ActivePeriodsParams *params)
 {
 	if (st->periods != params->periods)
 		active_periods_periods_differ(st->periods, params->periods);
@@ -385,6 +451,20 @@ active_periods_check_params(const ActivePeriodsState *st, const ActivePeriodsPar
 				 errdetail("The group has origin %s, a row %s.",
 						   retention_timestamptz_text(st->origin), retention_timestamptz_text(params->origin)),
 				 errhint("Group by the column that gives the origin, e.g. GROUP BY customer_id, signed_up_at.")));
+	if (st->as_of != params->as_of)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("as_of must be the same on every row of a group"),
+				 errdetail("The group has as_of %s, a row %s.",
+						   retention_timestamptz_text(st->as_of), retention_timestamptz_text(params->as_of))));
+}
+
+static void
+active_periods_check_params(const ActivePeriodsState *st, const ActivePeriodsParams *params)
+{
+	ActivePeriodsParams group = {st->origin, st->period_usec, st->periods, st->observed, st->as_of};
+
+	active_periods_check_same(&group, params);
 }
 
 /*
@@ -395,14 +475,39 @@ active_periods_check_params(const ActivePeriodsState *st, const ActivePeriodsPar
  * leave the bits as they are (but the customer has a bit string, all
  * zeros, so cohort sizes count them).
  */
+static Datum active_periods_step(FunctionCallInfo fcinfo, const ActivePeriodsParams *params);
+
 PG_FUNCTION_INFO_V1(active_periods_trans);
 Datum
 active_periods_trans(PG_FUNCTION_ARGS)
 {
-	ActivePeriodsState *st;
 	ActivePeriodsParams params;
 
 	active_periods_read_params(fcinfo, 3, &params);
+	return active_periods_step(fcinfo, &params);
+}
+
+/*
+ * Transition of active_periods(..., as_of): the same with argument 6,
+ * as_of, which must be the same on every row too.
+ */
+PG_FUNCTION_INFO_V1(active_periods_trans_as_of);
+Datum
+active_periods_trans_as_of(PG_FUNCTION_ARGS)
+{
+	ActivePeriodsParams params;
+
+	active_periods_read_params(fcinfo, 3, &params);
+	active_periods_read_as_of(fcinfo, 6, &params);
+	return active_periods_step(fcinfo, &params);
+}
+
+static Datum
+active_periods_step(FunctionCallInfo fcinfo, const ActivePeriodsParams *pp)
+{
+	ActivePeriodsState *st;
+	ActivePeriodsParams params = *pp;
+
 	if (PG_ARGISNULL(0))
 	{
 		Size		len = ACTIVE_PERIODS_STATE_SIZE(params.periods);
@@ -413,6 +518,8 @@ active_periods_trans(PG_FUNCTION_ARGS)
 		st->periods = params.periods;
 		st->origin = params.origin;
 		st->period_usec = params.period_usec;
+		st->observed = params.observed;
+		st->as_of = params.as_of;
 	}
 	else
 	{
@@ -431,7 +538,8 @@ active_periods_merge(PG_FUNCTION_ARGS)
 {
 	ActivePeriodsState *st = active_periods_state_arg(fcinfo, 0, true);
 	ActivePeriodsState *other = active_periods_state_arg(fcinfo, 1, false);
-	ActivePeriodsParams params = {other->origin, other->period_usec, other->periods};
+	ActivePeriodsParams params = {other->origin, other->period_usec, other->periods,
+	other->observed, other->as_of};
 	Size		nbytes = ACTIVE_PERIODS_STATE_SIZE(st->periods) - offsetof(ActivePeriodsState, bits);
 	Size		i;
 
@@ -441,19 +549,17 @@ active_periods_merge(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P((bytea *) st);
 }
 
-/* Final function of active_periods: the bit string. */
+/*
+ * Final function of active_periods: the bit string of the observed
+ * periods (all of them without as_of).
+ */
 PG_FUNCTION_INFO_V1(active_periods_final);
 Datum
 active_periods_final(PG_FUNCTION_ARGS)
 {
 	ActivePeriodsState *st = active_periods_state_arg(fcinfo, 0, false);
-	int			len = VARBITTOTALLEN(st->periods);
-	VarBit	   *result = (VarBit *) palloc0(len);
 
-	SET_VARSIZE(result, len);
-	VARBITLEN(result) = st->periods;
-	memcpy(VARBITS(result), st->bits, VARBITBYTES(result));
-	PG_RETURN_VARBIT_P(result);
+	PG_RETURN_VARBIT_P(retention_bits_prefix(st->bits, st->observed));
 }
 
 static bool
@@ -549,17 +655,118 @@ period_lifecycle(PG_FUNCTION_ARGS)
 }
 
 /* ---------------------------------------------------------------------
- * cohort_retention: customers, and customers active per period
+ * Retention modes over a customer's bit string
+ * --------------------------------------------------------------------- */
+
+static VarBit *
+retention_bits_alloc(int n)
+{
+	int			len = VARBITTOTALLEN(n);
+	VarBit	   *result = (VarBit *) palloc0(len);
+
+	SET_VARSIZE(result, len);
+	VARBITLEN(result) = n;
+	return result;
+}
+
+static void
+retention_bit_set(VarBit *bits, int k)
+{
+	VARBITS(bits)[k / BITS_PER_BYTE] |= (bits8) (1 << (BITS_PER_BYTE - 1 - k % BITS_PER_BYTE));
+}
+
+/*
+ * retention_on_or_after(active) -> bit varying: bit k set when some bit
+ * >= k of active is set (Mixpanel's "on or after"); same length.
+ */
+PG_FUNCTION_INFO_V1(retention_on_or_after);
+Datum
+retention_on_or_after(PG_FUNCTION_ARGS)
+{
+	VarBit	   *bits = PG_GETARG_VARBIT_P(0);
+	int			n = VARBITLEN(bits);
+	VarBit	   *result = retention_bits_alloc(n);
+	int			last = n - 1;
+	int			k;
+
+	while (last >= 0 && !retention_bit(bits, last))
+		last--;
+	for (k = 0; k <= last; k++)
+		retention_bit_set(result, k);
+	PG_RETURN_VARBIT_P(result);
+}
+
+/*
+ * retention_brackets(active, brackets int[]) -> bit varying: bit j set
+ * when some period of bracket j, [brackets[j], brackets[j+1]), is set in
+ * active.  Only the brackets whose every period is observed (ends within
+ * the bit string) are in the result, so a customer observed for fewer
+ * periods gets a shorter string, as from active_periods(..., as_of).
+ * brackets: at least 2 bounds, no NULL, strictly increasing, in
+ * 0..10000.
+ */
+PG_FUNCTION_INFO_V1(retention_brackets);
+Datum
+retention_brackets(PG_FUNCTION_ARGS)
+{
+	VarBit	   *bits = PG_GETARG_VARBIT_P(0);
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
+	int			n = VARBITLEN(bits);
+	int			nb;
+	int32	   *b;
+	int			full;
+	VarBit	   *result;
+	int			j;
+
+	nb = ARR_NDIM(arr) == 0 ? 0 : ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+	if (ARR_NDIM(arr) > 1 || nb < 2 || ARR_HASNULL(arr))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("brackets must be a one-dimensional array of at least 2 bounds without NULL"),
+				 errhint("Bounds '{1,2,4,8,31}' make the brackets [1,2), [2,4), [4,8) and [8,31).")));
+	b = (int32 *) retention_array_data(arr);
+	for (j = 0; j < nb; j++)
+		if (b[j] < 0 || b[j] > RETENTION_MAX_PERIODS || (j > 0 && b[j] <= b[j - 1]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("brackets must be strictly increasing periods between 0 and %d",
+							RETENTION_MAX_PERIODS),
+					 errdetail("Bound %d is %d.", j + 1, b[j])));
+	full = 0;
+	while (full < nb - 1 && b[full + 1] <= n)
+		full++;
+	result = retention_bits_alloc(full);
+	for (j = 0; j < full; j++)
+	{
+		int			k;
+
+		for (k = b[j]; k < b[j + 1]; k++)
+			if (retention_bit(bits, k))
+			{
+				retention_bit_set(result, j);
+				break;
+			}
+	}
+	PG_RETURN_VARBIT_P(result);
+}
+
+/* ---------------------------------------------------------------------
+ * cohort_retention: customers, and per period how many were observed and
+ * how many active
  * --------------------------------------------------------------------- */
 
 /*
- * Format versions.  Version 1 (0.1.0) had no period; version 2 adds the
- * length of a period in microseconds, 0 when unknown: a 0.1.0 value, or
- * one built by retention_agg(bits) without a period.  Version 1 values
- * (raw bytes on disk, binary input) are converted on read; their text
- * form is version 2's with the period left out.
+ * Format versions.  Version 1 (0.1.0) had no period; version 2 added the
+ * length of a period in microseconds (0 when unknown: a 0.1.0 value, or
+ * one built by retention_agg(bits) without a period); version 3 adds,
+ * per period, how many customers were observed in it (their bit string
+ * reaches it), and allows 0 periods (a cohort none of whose customers
+ * completed a period yet).  Version 1 and 2 values (raw bytes on disk,
+ * binary input) are converted on read with every customer observed in
+ * every period; the text form of such a value is the same as before.
  */
-#define COHORT_RETENTION_VERSION 2
+#define COHORT_RETENTION_VERSION 3
+#define COHORT_RETENTION_VERSION_2 2
 #define COHORT_RETENTION_VERSION_1 1
 
 typedef struct CohortRetention
@@ -568,12 +775,22 @@ typedef struct CohortRetention
 	uint8		version;
 	uint8		flags;			/* reserved, 0 */
 	int16		unused;
-	int32		periods;		/* 1..RETENTION_MAX_PERIODS */
+	int32		periods;		/* 0..RETENTION_MAX_PERIODS */
 	int32		unused2;
 	int64		period_usec;	/* length of a period, 0 = unknown */
 	int64		customers;
-	int64		active[FLEXIBLE_ARRAY_MEMBER];	/* 0 <= active[k] <= customers */
+	/*
+	 * active[periods], then observed[periods]: customers >= observed[0] >=
+	 * observed[1] >= ..., 0 <= active[k] <= observed[k]
+	 */
+	int64		counts[FLEXIBLE_ARRAY_MEMBER];
 } CohortRetention;
+
+#define CR_ACTIVE(r) ((r)->counts)
+#define CR_OBSERVED(r) ((r)->counts + (r)->periods)
+
+/* Version 2's layout: active counts only (every customer observed). */
+typedef CohortRetention CohortRetentionV2;
 
 /* Version 1's layout: no period. */
 typedef struct CohortRetentionV1
@@ -587,7 +804,8 @@ typedef struct CohortRetentionV1
 	int64		active[FLEXIBLE_ARRAY_MEMBER];
 } CohortRetentionV1;
 
-#define COHORT_RETENTION_SIZE(n) (offsetof(CohortRetention, active) + sizeof(int64) * (n))
+#define COHORT_RETENTION_SIZE(n) (offsetof(CohortRetention, counts) + 2 * sizeof(int64) * (n))
+#define COHORT_RETENTION_V2_SIZE(n) (offsetof(CohortRetention, counts) + sizeof(int64) * (n))
 #define COHORT_RETENTION_V1_SIZE(n) (offsetof(CohortRetentionV1, active) + sizeof(int64) * (n))
 #define PG_GETARG_COHORT_RETENTION_P(n) cohort_retention_upgrade(PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
 
@@ -602,31 +820,66 @@ cohort_retention_alloc(int periods)
 	return r;
 }
 
+/* An old value's counts into a new one: every customer observed throughout. */
+static CohortRetention *
+cohort_retention_from_old(int periods, int64 period_usec, int64 customers, const int64 *active)
+{
+	CohortRetention *result = cohort_retention_alloc(periods);
+	int			k;
+
+	result->period_usec = period_usec;
+	result->customers = customers;
+	memcpy(CR_ACTIVE(result), active, sizeof(int64) * periods);
+	for (k = 0; k < periods; k++)
+		CR_OBSERVED(result)[k] = customers;
+	return result;
+}
+
 /*
  * A stored value in the current layout: the value itself, or a version 1
- * value (0.1.0) converted into a new one with an unknown period.
+ * (0.1.0) or 2 value converted into a new one.  The converted value is
+ * checked by the readers' invariants only where they need it (counts
+ * are compared, never used as sizes).
  */
 static CohortRetention *
 cohort_retention_upgrade(struct varlena *raw)
 {
 	CohortRetention *r = (CohortRetention *) raw;
-	const CohortRetentionV1 *old;
-	CohortRetention *result;
 
+	if (VARSIZE(r) < offsetof(CohortRetentionV1, active))
+		journey_invalid_value(JOURNEY_FROM_STATE, "cohort_retention", "The value is truncated.");
 	if (r->version == COHORT_RETENTION_VERSION)
+	{
+		if (VARSIZE(r) < offsetof(CohortRetention, counts) ||
+			r->periods < 0 || r->periods > RETENTION_MAX_PERIODS ||
+			VARSIZE(r) != COHORT_RETENTION_SIZE(r->periods))
+			journey_invalid_value(JOURNEY_FROM_STATE, "cohort_retention",
+								  "The number of periods does not match the value's length.");
 		return r;
-	if (r->version != COHORT_RETENTION_VERSION_1)
-		journey_unsupported_version(JOURNEY_FROM_STATE, r->version, "cohort_retention");
-	old = (const CohortRetentionV1 *) raw;
-	if (old->periods < 1 || old->periods > RETENTION_MAX_PERIODS ||
-		VARSIZE(old) != COHORT_RETENTION_V1_SIZE(old->periods))
-		journey_invalid_value(JOURNEY_FROM_STATE, "cohort_retention",
-							  "The number of periods does not match the value's length.");
-	result = cohort_retention_alloc(old->periods);
-	result->flags = old->flags;
-	result->customers = old->customers;
-	memcpy(result->active, old->active, sizeof(int64) * old->periods);
-	return result;
+	}
+	if (r->version == COHORT_RETENTION_VERSION_2)
+	{
+		const CohortRetentionV2 *old = (const CohortRetentionV2 *) raw;
+
+		if (VARSIZE(old) < offsetof(CohortRetention, counts) ||
+			old->periods < 1 || old->periods > RETENTION_MAX_PERIODS ||
+			VARSIZE(old) != COHORT_RETENTION_V2_SIZE(old->periods))
+			journey_invalid_value(JOURNEY_FROM_STATE, "cohort_retention",
+								  "The number of periods does not match the value's length.");
+		return cohort_retention_from_old(old->periods, old->period_usec, old->customers, old->counts);
+	}
+	if (r->version == COHORT_RETENTION_VERSION_1)
+	{
+		const CohortRetentionV1 *old = (const CohortRetentionV1 *) raw;
+
+		if (old->periods < 1 || old->periods > RETENTION_MAX_PERIODS ||
+			VARSIZE(old) != COHORT_RETENTION_V1_SIZE(old->periods))
+			journey_invalid_value(JOURNEY_FROM_STATE, "cohort_retention",
+								  "The number of periods does not match the value's length.");
+		return cohort_retention_from_old(old->periods, 0, old->customers, old->active);
+	}
+	journey_unsupported_version(JOURNEY_FROM_STATE, r->version, "cohort_retention");
+	return NULL;				/* keep the compiler quiet */
 }
 
 /* Check every invariant; origin says where the value came from. */
@@ -639,7 +892,7 @@ cohort_retention_validate(const CohortRetention *r, JourneyOrigin origin)
 		journey_unsupported_version(origin, r->version, "cohort_retention");
 	if (r->flags != 0 || r->unused != 0 || r->unused2 != 0)
 		journey_invalid_value(origin, "cohort_retention", "The reserved flags are not zero.");
-	if (r->periods < 1 || r->periods > RETENTION_MAX_PERIODS ||
+	if (r->periods < 0 || r->periods > RETENTION_MAX_PERIODS ||
 		VARSIZE(r) != COHORT_RETENTION_SIZE(r->periods))
 		journey_invalid_value(origin, "cohort_retention",
 							  "The number of periods does not match the value's length.");
@@ -648,14 +901,44 @@ cohort_retention_validate(const CohortRetention *r, JourneyOrigin origin)
 	if (r->customers < 0)
 		journey_invalid_value(origin, "cohort_retention", "The number of customers is negative.");
 	for (k = 0; k < r->periods; k++)
-		if (r->active[k] < 0 || r->active[k] > r->customers)
+	{
+		int64		bound = k == 0 ? r->customers : CR_OBSERVED(r)[k - 1];
+
+		if (CR_OBSERVED(r)[k] < 0 || CR_OBSERVED(r)[k] > bound)
 			journey_invalid_value(origin, "cohort_retention",
-								  "An active count is negative or exceeds the number of customers.");
+								  "An observed count is negative or exceeds the previous period's (or the number of customers).");
+		if (CR_ACTIVE(r)[k] < 0 || CR_ACTIVE(r)[k] > CR_OBSERVED(r)[k])
+			journey_invalid_value(origin, "cohort_retention",
+								  "An active count is negative or exceeds the customers observed in its period.");
+	}
+}
+
+/* Is every customer observed in every period (the forms before as_of)? */
+static bool
+cohort_retention_fully_observed(const CohortRetention *r)
+{
+	int			k;
+
+	for (k = 0; k < r->periods; k++)
+		if (CR_OBSERVED(r)[k] != r->customers)
+			return false;
+	return true;
+}
+
+static void
+cohort_retention_append_list(StringInfo buf, const int64 *counts, int n)
+{
+	int			k;
+
+	for (k = 0; k < n; k++)
+		appendStringInfo(buf, k == 0 ? INT64_FORMAT : "," INT64_FORMAT, counts[k]);
 }
 
 /*
- * Text form: customers=3 active=3,1,0 period_us=604800000000, the period
- * left out when unknown (which is 0.1.0's form).
+ * Text form: customers=3 active=3,1,0 observed=3,3,2
+ * period_us=604800000000.  observed is left out when every customer was
+ * observed in every period, the period when unknown (so values without
+ * as_of print as in 0.2.0 and 0.1.0); 0 periods print "active=".
  */
 PG_FUNCTION_INFO_V1(cohort_retention_out);
 Datum
@@ -663,12 +946,15 @@ cohort_retention_out(PG_FUNCTION_ARGS)
 {
 	CohortRetention *r = PG_GETARG_COHORT_RETENTION_P(0);
 	StringInfoData buf;
-	int			k;
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "customers=" INT64_FORMAT " active=", r->customers);
-	for (k = 0; k < r->periods; k++)
-		appendStringInfo(&buf, k == 0 ? INT64_FORMAT : "," INT64_FORMAT, r->active[k]);
+	cohort_retention_append_list(&buf, CR_ACTIVE(r), r->periods);
+	if (!cohort_retention_fully_observed(r))
+	{
+		appendStringInfoString(&buf, " observed=");
+		cohort_retention_append_list(&buf, CR_OBSERVED(r), r->periods);
+	}
 	if (r->period_usec != 0)
 		appendStringInfo(&buf, " period_us=" INT64_FORMAT, r->period_usec);
 	PG_RETURN_CSTRING(buf.data);
@@ -681,7 +967,7 @@ cohort_retention_syntax(const char *input, const char *detail)
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("invalid input syntax for type cohort_retention: \"%s\"", input),
 			 errdetail("%s", detail),
-			 errhint("The form is customers=N active=A0,A1,... with an optional period_us=P at the end.")));
+			 errhint("The form is customers=N active=A0,A1,... with optional observed=O0,O1,... and period_us=P after it.")));
 }
 
 /* A non-negative decimal int64 at *pos, digits only. */
@@ -703,6 +989,32 @@ cohort_retention_number(const char *input, const char **pos)
 	return value;
 }
 
+/*
+ * A comma-separated list of counts at *pos, possibly empty (then *pos is
+ * at the end or at a space), into counts; returns how many.
+ */
+static int
+cohort_retention_list(const char *input, const char **pos, int64 *counts)
+{
+	const char *p = *pos;
+	int			n = 0;
+
+	if (*p != '\0' && *p != ' ')
+		for (;;)
+		{
+			if (n == RETENTION_MAX_PERIODS)
+				cohort_retention_syntax(input, "There are too many periods.");
+			counts[n++] = cohort_retention_number(input, &p);
+			if (*p == '\0' || *p == ' ')
+				break;
+			if (*p != ',')
+				cohort_retention_syntax(input, "Counts must be separated by commas.");
+			p++;
+		}
+	*pos = p;
+	return n;
+}
+
 PG_FUNCTION_INFO_V1(cohort_retention_in);
 Datum
 cohort_retention_in(PG_FUNCTION_ARGS)
@@ -711,9 +1023,11 @@ cohort_retention_in(PG_FUNCTION_ARGS)
 	const char *p = input;
 	int64		customers;
 	int64		period_usec = 0;
-	int64	   *counts = palloc(sizeof(int64) * RETENTION_MAX_PERIODS);
-	int			n = 0;
+	int64	   *active = palloc(sizeof(int64) * RETENTION_MAX_PERIODS);
+	int64	   *observed = NULL;
+	int			n;
 	CohortRetention *r;
+	int			k;
 
 	if (strncmp(p, "customers=", 10) != 0)
 		cohort_retention_syntax(input, "It must start with \"customers=\".");
@@ -722,40 +1036,40 @@ cohort_retention_in(PG_FUNCTION_ARGS)
 	if (strncmp(p, " active=", 8) != 0)
 		cohort_retention_syntax(input, "\" active=\" must follow the number of customers.");
 	p += 8;
-	for (;;)
+	n = cohort_retention_list(input, &p, active);
+	if (strncmp(p, " observed=", 10) == 0)
 	{
-		if (n == RETENTION_MAX_PERIODS)
-			cohort_retention_syntax(input, "There are too many periods.");
-		counts[n++] = cohort_retention_number(input, &p);
-		if (*p == '\0' || *p == ' ')
-			break;
-		if (*p != ',')
-			cohort_retention_syntax(input, "Counts must be separated by commas.");
-		p++;
+		p += 10;
+		observed = palloc(sizeof(int64) * RETENTION_MAX_PERIODS);
+		if (cohort_retention_list(input, &p, observed) != n)
+			cohort_retention_syntax(input, "There must be as many observed counts as active counts.");
 	}
-	if (*p == ' ')
+	if (strncmp(p, " period_us=", 11) == 0)
 	{
-		if (strncmp(p, " period_us=", 11) != 0)
-			cohort_retention_syntax(input, "Only \" period_us=\" may follow the counts.");
 		p += 11;
 		period_usec = cohort_retention_number(input, &p);
 		if (period_usec == 0)
 			cohort_retention_syntax(input, "The period must be positive (leave it out when unknown).");
-		if (*p != '\0')
-			cohort_retention_syntax(input, "Unexpected characters after the period.");
 	}
+	if (*p != '\0')
+		cohort_retention_syntax(input, *p == ' '
+								? "Only \" observed=\" and then \" period_us=\" may follow the counts."
+								: "Unexpected characters after the counts.");
 	r = cohort_retention_alloc(n);
 	r->customers = customers;
 	r->period_usec = period_usec;
-	memcpy(r->active, counts, sizeof(int64) * n);
+	memcpy(CR_ACTIVE(r), active, sizeof(int64) * n);
+	for (k = 0; k < n; k++)
+		CR_OBSERVED(r)[k] = observed != NULL ? observed[k] : customers;
 	cohort_retention_validate(r, JOURNEY_FROM_TEXT);
 	PG_RETURN_POINTER(r);
 }
 
 /*
- * Binary form: version (2), flags, periods, period in microseconds (0 =
- * unknown), customers, the active counts.  Version 1 (0.1.0) has no
- * period and is read as unknown.
+ * Binary form: version (3), flags, periods, period in microseconds (0 =
+ * unknown), customers, the active counts, the observed counts.  Version
+ * 2 has no observed counts, version 1 (0.1.0) no period either; both
+ * are read with every customer observed.
  */
 PG_FUNCTION_INFO_V1(cohort_retention_send);
 Datum
@@ -771,8 +1085,8 @@ cohort_retention_send(PG_FUNCTION_ARGS)
 	pq_sendint32(&buf, r->periods);
 	pq_sendint64(&buf, r->period_usec);
 	pq_sendint64(&buf, r->customers);
-	for (k = 0; k < r->periods; k++)
-		pq_sendint64(&buf, r->active[k]);
+	for (k = 0; k < 2 * r->periods; k++)
+		pq_sendint64(&buf, r->counts[k]);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -790,23 +1104,26 @@ cohort_retention_recv(PG_FUNCTION_ARGS)
 	int			k;
 
 	version = journey_recv_uint8(buf, what);
-	if (version != COHORT_RETENTION_VERSION && version != COHORT_RETENTION_VERSION_1)
+	if (version != COHORT_RETENTION_VERSION && version != COHORT_RETENTION_VERSION_2 &&
+		version != COHORT_RETENTION_VERSION_1)
 		journey_unsupported_version(JOURNEY_FROM_BINARY, version, what);
 	flags = journey_recv_uint8(buf, what);
 	periods = journey_recv_int32(buf, what);
-	if (version == COHORT_RETENTION_VERSION)
+	if (version != COHORT_RETENTION_VERSION_1)
 		period_usec = journey_recv_int64(buf, what);
 	if (flags != 0)
 		journey_invalid_value(JOURNEY_FROM_BINARY, what, "The reserved flags are not zero.");
-	if (periods < 1 || periods > RETENTION_MAX_PERIODS ||
-		(int64) (periods + 1) * 8 != buf->len - buf->cursor)
+	if (periods < (version == COHORT_RETENTION_VERSION ? 0 : 1) || periods > RETENTION_MAX_PERIODS ||
+		(int64) ((version == COHORT_RETENTION_VERSION ? 2 : 1) * (int64) periods + 1) * 8 != buf->len - buf->cursor)
 		journey_invalid_value(JOURNEY_FROM_BINARY, what,
 							  "The number of periods does not match the value's length.");
 	r = cohort_retention_alloc(periods);
 	r->period_usec = period_usec;
 	r->customers = journey_recv_int64(buf, what);
 	for (k = 0; k < periods; k++)
-		r->active[k] = journey_recv_int64(buf, what);
+		CR_ACTIVE(r)[k] = journey_recv_int64(buf, what);
+	for (k = 0; k < periods; k++)
+		CR_OBSERVED(r)[k] = version == COHORT_RETENTION_VERSION ? journey_recv_int64(buf, what) : r->customers;
 	journey_recv_done(buf, what);
 	cohort_retention_validate(r, JOURNEY_FROM_BINARY);
 	PG_RETURN_POINTER(r);
@@ -822,6 +1139,26 @@ cohort_retention_writable_arg(FunctionCallInfo fcinfo, int argno)
 	return cohort_retention_upgrade(journey_writable_arg(fcinfo, argno));
 }
 
+/*
+ * r with at least n periods: r itself, or a new value whose periods past
+ * r's have nobody observed (so nobody active) yet.
+ */
+static CohortRetention *
+cohort_retention_grow(CohortRetention *r, int n)
+{
+	CohortRetention *result;
+
+	if (r->periods >= n)
+		return r;
+	result = cohort_retention_alloc(n);
+	result->flags = r->flags;
+	result->period_usec = r->period_usec;
+	result->customers = r->customers;
+	memcpy(CR_ACTIVE(result), CR_ACTIVE(r), sizeof(int64) * r->periods);
+	memcpy(CR_OBSERVED(result), CR_OBSERVED(r), sizeof(int64) * r->periods);
+	return result;
+}
+
 static void
 cohort_retention_periods_differ(int64 a, int64 b)
 {
@@ -833,7 +1170,12 @@ cohort_retention_periods_differ(int64 a, int64 b)
 			 errhint("Roll up cohorts built with the same period (daily with daily, weekly with weekly).")));
 }
 
-/* Count one customer's bit string into r (in place). */
+/*
+ * Count one customer's bit string into r (in place, or grown): the
+ * customer is observed in the periods their bit string has, so a shorter
+ * string (active_periods(..., as_of) of a later signup) counts in fewer
+ * periods' observed customers.
+ */
 static CohortRetention *
 cohort_retention_count(FunctionCallInfo fcinfo, int64 period_usec)
 {
@@ -842,10 +1184,10 @@ cohort_retention_count(FunctionCallInfo fcinfo, int64 period_usec)
 	int			n = VARBITLEN(bits);
 	int			k;
 
-	if (n < 1 || n > RETENTION_MAX_PERIODS)
+	if (n < 0 || n > RETENTION_MAX_PERIODS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a bit string of retention_agg must have 1 to %d bits", RETENTION_MAX_PERIODS),
+				 errmsg("a bit string of retention_agg must have at most %d bits", RETENTION_MAX_PERIODS),
 				 errdetail("It has %d.", n)));
 	if (PG_ARGISNULL(0))
 	{
@@ -854,12 +1196,7 @@ cohort_retention_count(FunctionCallInfo fcinfo, int64 period_usec)
 	}
 	else
 	{
-		r = cohort_retention_writable_arg(fcinfo, 0);
-		if (r->periods != n)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("every bit string of retention_agg must have the same length"),
-					 errdetail("The value has %d periods, the bit string %d bits.", r->periods, n)));
+		r = cohort_retention_grow(cohort_retention_writable_arg(fcinfo, 0), n);
 		if (r->period_usec != period_usec)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -874,8 +1211,11 @@ cohort_retention_count(FunctionCallInfo fcinfo, int64 period_usec)
 				 errmsg("cohort_retention customer count out of range")));
 	r->customers++;
 	for (k = 0; k < n; k++)
+	{
+		CR_OBSERVED(r)[k]++;
 		if (retention_bit(bits, k))
-			r->active[k]++;
+			CR_ACTIVE(r)[k]++;
+	}
 	return r;
 }
 
@@ -923,26 +1263,22 @@ cohort_retention_add_period(PG_FUNCTION_ARGS)
 }
 
 /*
- * Merge: rollup's transition and retention_agg's combine function.  Both
- * values must have the same number of periods, and the same period when
- * both know it; a value whose period is unknown (0.1.0, or retention_agg
- * without a period) merges with any, and the result keeps the known
- * period.  So a rollup fails exactly when its known periods differ,
- * whatever the order of its inputs.
+ * Merge: rollup's transition and retention_agg's combine function.  The
+ * result has the larger number of periods (the other value's customers
+ * were observed in none of the extra ones); both values must have the
+ * same period when both know it; a value whose period is unknown (0.1.0,
+ * or retention_agg without a period) merges with any, and the result
+ * keeps the known period.  So a rollup fails exactly when its known
+ * periods differ, whatever the order of its inputs.
  */
 PG_FUNCTION_INFO_V1(cohort_retention_merge);
 Datum
 cohort_retention_merge(PG_FUNCTION_ARGS)
 {
-	CohortRetention *r = cohort_retention_writable_arg(fcinfo, 0);
 	CohortRetention *other = PG_GETARG_COHORT_RETENTION_P(1);
+	CohortRetention *r = cohort_retention_grow(cohort_retention_writable_arg(fcinfo, 0), other->periods);
 	int			k;
 
-	if (r->periods != other->periods)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("cannot merge cohort_retention values with different numbers of periods"),
-				 errdetail("One has %d periods, the other %d.", r->periods, other->periods)));
 	if (r->period_usec != 0 && other->period_usec != 0 && r->period_usec != other->period_usec)
 		cohort_retention_periods_differ(r->period_usec, other->period_usec);
 	if (r->period_usec == 0)
@@ -951,36 +1287,106 @@ cohort_retention_merge(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("cohort_retention customer count out of range")));
-	for (k = 0; k < r->periods; k++)
-		r->active[k] += other->active[k];	/* <= customers: no overflow */
+	for (k = 0; k < other->periods; k++)
+	{
+		/* <= customers: no overflow */
+		CR_ACTIVE(r)[k] += CR_ACTIVE(other)[k];
+		CR_OBSERVED(r)[k] += CR_OBSERVED(other)[k];
+	}
 	PG_RETURN_POINTER(r);
 }
 
-/* retention_matrix(r) -> (period, customers, active, share) per period. */
+/*
+ * retention_matrix(r [, cohort_start]) -> one row per period.  The row
+ * is built from the declared result type, by column name, so the
+ * function serves both 0.1.0's declaration (period, customers, active,
+ * share) and 0.2.0's (period, period_start, customers, observed, active,
+ * share).  share = active / observed, NULL when nobody was observed;
+ * period_start = cohort_start + period * k, NULL when either is unknown.
+ */
+enum
+{
+	RM_PERIOD, RM_PERIOD_START, RM_CUSTOMERS, RM_OBSERVED, RM_ACTIVE, RM_SHARE
+};
+
 PG_FUNCTION_INFO_V1(cohort_retention_matrix);
 Datum
 cohort_retention_matrix(PG_FUNCTION_ARGS)
 {
-	CohortRetention *r = PG_GETARG_COHORT_RETENTION_P(0);
+	static const char *const names[] = {"period", "period_start", "customers", "observed", "active", "share"};
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	CohortRetention *r;
+	TupleDesc	desc;
+	int			natts;
+	int		   *column;
+	Datum	   *values;
+	bool	   *nulls;
+	bool		has_start = PG_NARGS() > 1 && !PG_ARGISNULL(1);
+	TimestampTz cohort_start = has_start ? PG_GETARG_TIMESTAMPTZ(1) : 0;
+	int			i;
 	int			k;
 
 	journey_init_srf(fcinfo);
+	if (PG_ARGISNULL(0))
+		return (Datum) 0;
+	r = PG_GETARG_COHORT_RETENTION_P(0);
+	desc = rsinfo->setDesc;
+	natts = desc->natts;
+	column = palloc(sizeof(int) * natts);
+	values = palloc(sizeof(Datum) * natts);
+	nulls = palloc(sizeof(bool) * natts);
+	for (i = 0; i < natts; i++)
+	{
+		const char *name = NameStr(TupleDescAttr(desc, i)->attname);
+
+		for (column[i] = 0; column[i] < (int) lengthof(names); column[i]++)
+			if (strcmp(name, names[column[i]]) == 0)
+				break;
+		if (column[i] == (int) lengthof(names))
+			elog(ERROR, "unexpected column \"%s\" in the result of retention_matrix", name);
+	}
+	has_start = has_start && !TIMESTAMP_NOT_FINITE(cohort_start) && r->period_usec != 0;
 	for (k = 0; k < r->periods; k++)
 	{
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, r->customers == 0};
+		int64		observed = CR_OBSERVED(r)[k];
 
-		values[0] = Int32GetDatum(k);
-		values[1] = Int64GetDatum(r->customers);
-		values[2] = Int64GetDatum(r->active[k]);
-		values[3] = Float8GetDatum(r->customers == 0 ? 0.0 : (double) r->active[k] / (double) r->customers);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		for (i = 0; i < natts; i++)
+		{
+			nulls[i] = false;
+			switch (column[i])
+			{
+				case RM_PERIOD:
+					values[i] = Int32GetDatum(k);
+					break;
+				case RM_PERIOD_START:
+					nulls[i] = !has_start;
+					if (has_start)
+						values[i] = TimestampTzGetDatum(retention_period_start(cohort_start, r->period_usec, k));
+					break;
+				case RM_CUSTOMERS:
+					values[i] = Int64GetDatum(r->customers);
+					break;
+				case RM_OBSERVED:
+					values[i] = Int64GetDatum(observed);
+					break;
+				case RM_ACTIVE:
+					values[i] = Int64GetDatum(CR_ACTIVE(r)[k]);
+					break;
+				case RM_SHARE:
+					nulls[i] = observed == 0;
+					values[i] = Float8GetDatum(observed == 0 ? 0.0 : (double) CR_ACTIVE(r)[k] / (double) observed);
+					break;
+			}
+		}
+		tuplestore_putvalues(rsinfo->setResult, desc, values, nulls);
 	}
 	return (Datum) 0;
 }
 
-/* retention_share(r, k): active[k] / customers; NULL past the last period. */
+/*
+ * retention_share(r, k): active[k] / observed[k] (observed = customers
+ * without as_of); NULL past the last period or when nobody was observed.
+ */
 PG_FUNCTION_INFO_V1(cohort_retention_share);
 Datum
 cohort_retention_share(PG_FUNCTION_ARGS)
@@ -988,9 +1394,9 @@ cohort_retention_share(PG_FUNCTION_ARGS)
 	CohortRetention *r = PG_GETARG_COHORT_RETENTION_P(0);
 	int32		k = PG_GETARG_INT32(1);
 
-	if (k < 0 || k >= r->periods || r->customers == 0)
+	if (k < 0 || k >= r->periods || CR_OBSERVED(r)[k] == 0)
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8((double) r->active[k] / (double) r->customers);
+	PG_RETURN_FLOAT8((double) CR_ACTIVE(r)[k] / (double) CR_OBSERVED(r)[k]);
 }
 
 PG_FUNCTION_INFO_V1(cohort_retention_customers);

@@ -32,6 +32,24 @@ CREATE AGGREGATE active_periods(ts timestamptz, is_active boolean, origin timest
 );
 COMMENT ON AGGREGATE active_periods(timestamptz, boolean, timestamptz, interval, integer)
     IS 'bit k set when an active row falls in [origin + k*period, origin + (k+1)*period)';
+CREATE FUNCTION active_periods_trans_as_of(bytea, timestamptz, boolean, timestamptz, interval, integer, timestamptz)
+    RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE active_periods(ts timestamptz, is_active boolean, origin timestamptz,
+                                period interval, periods integer, as_of timestamptz) (
+    SFUNC = active_periods_trans_as_of, STYPE = bytea, FINALFUNC = active_periods_final,
+    COMBINEFUNC = active_periods_merge, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE active_periods(timestamptz, boolean, timestamptz, interval, integer, timestamptz)
+    IS 'as active_periods(ts, is_active, origin, period, periods), only the periods ending by as_of (the bit string is that long)';
+-- retention modes: per-customer bit strings to feed retention_agg
+CREATE FUNCTION retention_on_or_after(active bit varying) RETURNS bit varying
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION retention_on_or_after(bit varying)
+    IS 'bit k set when the customer is active in period k or any later observed period (Mixpanel''s on-or-after)';
+CREATE FUNCTION retention_brackets(active bit varying, brackets integer[]) RETURNS bit varying
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION retention_brackets(bit varying, integer[])
+    IS 'bit j set when the customer is active in some period of [brackets[j], brackets[j+1]); only fully observed brackets';
 
 CREATE FUNCTION period_lifecycle(active bit varying, first_seen timestamptz, origin timestamptz,
                                  period interval, OUT period_start timestamptz, OUT status text)
@@ -86,16 +104,17 @@ CREATE AGGREGATE rollup(cohort_retention) (
 COMMENT ON AGGREGATE rollup(cohort_retention)
     IS 'merge cohort_retention values, e.g. cohorts into a total; their periods must agree where known';
 
-CREATE FUNCTION retention_matrix(cohort_retention, OUT period integer, OUT customers bigint,
-                                 OUT active bigint, OUT share double precision)
+CREATE FUNCTION retention_matrix(r cohort_retention, cohort_start timestamptz DEFAULT NULL,
+                                 OUT period integer, OUT period_start timestamptz, OUT customers bigint,
+                                 OUT observed bigint, OUT active bigint, OUT share double precision)
     RETURNS SETOF record
-    AS 'MODULE_PATHNAME', 'cohort_retention_matrix' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 12;
-COMMENT ON FUNCTION retention_matrix(cohort_retention)
-    IS 'one row per period: customers, customers active in it, and their share';
+    AS 'MODULE_PATHNAME', 'cohort_retention_matrix' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 12;
+COMMENT ON FUNCTION retention_matrix(cohort_retention, timestamptz)
+    IS 'one row per period: its start (cohort_start + k * period), customers, customers observed and active in it, active / observed';
 CREATE FUNCTION retention_share(cohort_retention, period integer) RETURNS double precision
     AS 'MODULE_PATHNAME', 'cohort_retention_share' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION retention_share(cohort_retention, integer)
-    IS 'share of the cohort active in the period (0-based); NULL past the last period or for an empty cohort';
+    IS 'share of the customers observed in the period (0-based) who were active in it; NULL past the last period or when none was observed';
 CREATE FUNCTION cohort_size(cohort_retention) RETURNS bigint
     AS 'MODULE_PATHNAME', 'cohort_retention_customers' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION cohort_period(cohort_retention) RETURNS interval

@@ -882,7 +882,10 @@ journey_lifecycle_status(PG_FUNCTION_ARGS)
 }
 
 /* ---------------------------------------------------------------------
- * active_periods(j, active_labels, origin, period, periods)
+ * active_periods(j, active_labels, origin, period, periods [, as_of])
+ *
+ * With as_of, the bit string stops before the first period that ends
+ * after as_of, as in the row aggregate.
  */
 
 PG_FUNCTION_INFO_V1(journey_active_periods);
@@ -899,11 +902,14 @@ journey_active_periods(PG_FUNCTION_ARGS)
 	bool		bounded;
 
 	active_periods_read_params(fcinfo, 2, &params);
+	if (PG_NARGS() > 5)
+		active_periods_read_as_of(fcinfo, 5, &params);
 	active = analysis_labels(fcinfo, c, 0, 1, "active_labels");
-	len = VARBITTOTALLEN(params.periods);
+	len = VARBITTOTALLEN(params.observed);
 	result = (VarBit *) palloc0(len);
 	SET_VARSIZE(result, len);
-	VARBITLEN(result) = params.periods;
+	VARBITLEN(result) = params.observed;
+	params.periods = params.observed;	/* set no bit past the last observed period */
 	/* the end of the last period, when it is a timestamp */
 	bounded = !pg_mul_s64_overflow(params.period_usec, params.periods, &span) &&
 		!pg_add_s64_overflow(params.origin, span, &end);

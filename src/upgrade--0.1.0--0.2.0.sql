@@ -96,6 +96,42 @@ CREATE FUNCTION cohort_period(cohort_retention) RETURNS interval
 COMMENT ON FUNCTION cohort_period(cohort_retention)
     IS 'the period the value was built with (retention_agg(bits, period)); NULL when unknown';
 
+-- Observed periods (format version 3 of cohort_retention: observed counts
+-- per period; versions 1 and 2 read as every customer observed):
+-- active_periods(..., as_of) gives a customer only the periods ending by
+-- as_of; retention_agg/rollup count, per period, the customers observed;
+-- retention_share divides by them; retention_matrix gains period_start
+-- (with cohort_start), observed and a NULL share where none was observed.
+-- Its OUT columns change, so it is dropped and created again.
+CREATE FUNCTION active_periods_trans_as_of(bytea, timestamptz, boolean, timestamptz, interval, integer, timestamptz)
+    RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE active_periods(ts timestamptz, is_active boolean, origin timestamptz,
+                                period interval, periods integer, as_of timestamptz) (
+    SFUNC = active_periods_trans_as_of, STYPE = bytea, FINALFUNC = active_periods_final,
+    COMBINEFUNC = active_periods_merge, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE active_periods(timestamptz, boolean, timestamptz, interval, integer, timestamptz)
+    IS 'as active_periods(ts, is_active, origin, period, periods), only the periods ending by as_of (the bit string is that long)';
+-- retention modes: per-customer bit strings to feed retention_agg
+CREATE FUNCTION retention_on_or_after(active bit varying) RETURNS bit varying
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION retention_on_or_after(bit varying)
+    IS 'bit k set when the customer is active in period k or any later observed period (Mixpanel''s on-or-after)';
+CREATE FUNCTION retention_brackets(active bit varying, brackets integer[]) RETURNS bit varying
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION retention_brackets(bit varying, integer[])
+    IS 'bit j set when the customer is active in some period of [brackets[j], brackets[j+1]); only fully observed brackets';
+DROP FUNCTION retention_matrix(cohort_retention);
+CREATE FUNCTION retention_matrix(r cohort_retention, cohort_start timestamptz DEFAULT NULL,
+                                 OUT period integer, OUT period_start timestamptz, OUT customers bigint,
+                                 OUT observed bigint, OUT active bigint, OUT share double precision)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'cohort_retention_matrix' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 12;
+COMMENT ON FUNCTION retention_matrix(cohort_retention, timestamptz)
+    IS 'one row per period: its start (cohort_start + k * period), customers, customers observed and active in it, active / observed';
+COMMENT ON FUNCTION retention_share(cohort_retention, integer)
+    IS 'share of the customers observed in the period (0-based) who were active in it; NULL past the last period or when none was observed';
+
 -- outreach
 -- Both functions qualify every operator, function, type and cast they use,
 -- in their bodies and in their dynamic SQL (0.1.0's unqualified

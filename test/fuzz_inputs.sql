@@ -33,7 +33,7 @@ SET LOCAL client_min_messages = error;   -- the fits of the seeds warn
 SET LOCAL timezone = 'UTC';
 -- a pathological input must not hang the suite: the whole file takes ~30 s
 SET LOCAL statement_timeout = '300s';
-SELECT plan(64);
+SELECT plan(69);
 SELECT setseed(0.1729);
 
 ------------------------------------------------------------------ seeds
@@ -180,6 +180,21 @@ SELECT pg_temp.fz_put('cohort_retention', 'ten thousand periods',
 SELECT pg_temp.fz_put('cohort_retention', 'customers near 2^63',
   $$(SELECT rollup(r) FROM (VALUES ('customers=4611686018427387903 active=4611686018427387903,0'::cohort_retention),
                                    ('customers=4611686018427387903 active=1,4611686018427387903'::cohort_retention)) x(r))$$);
+
+SELECT pg_temp.fz_put('cohort_retention', 'observed counts (as_of)',
+  $$(SELECT retention_agg(b, '7 days')
+     FROM (SELECT c, active_periods(timestamptz '2026-01-01' + c * interval '3 days', true,
+                                    timestamptz '2026-01-01' + c * interval '1 day', '7 days', 8, '2026-02-20') AS b
+           FROM generate_series(1, 10) c GROUP BY c) x)$$);
+
+-- cohort_value
+SELECT pg_temp.fz_put('cohort_value', 'ordinary',
+  $$(SELECT cohort_value(ARRAY[c * 1.5, 0, (c % 3) - 1.25]::numeric[]) FROM generate_series(1, 10) c)$$);
+SELECT pg_temp.fz_put('cohort_value', 'incomplete cohort',
+  $$(SELECT cohort_value(array_fill(c::numeric / 8, ARRAY[c % 6])) FROM generate_series(1, 12) c)$$);
+SELECT pg_temp.fz_put('cohort_value', 'no period', $$'customers=3 observed= paying= revenue= cumulative='$$);
+SELECT pg_temp.fz_put('cohort_value', 'extreme sums',
+  $$'customers=9223372036854775807 observed=9223372036854775807,1 paying=0,1 revenue=-170141183460469231731687303715884105727,0.00000000000000000001 cumulative=1,1'$$);
 
 -- journey
 SELECT pg_temp.fz_put('journey', 'ordinary with amounts',
@@ -481,6 +496,9 @@ INSERT INTO fz_probe VALUES
   ('cohort_retention', 'ARRAY[retention_share($1::cohort_retention, 0), retention_share($1::cohort_retention, 1)]'),
   ('cohort_retention', 'cohort_retention_merge($1::cohort_retention, $1::cohort_retention)'),
   ('cohort_retention', 'cohort_retention_add($1::cohort_retention, B''101'')'),
+  ('cohort_value', 'ARRAY[cohort_size($1::cohort_value)::text, payback_period($1::cohort_value, 1, 0.5)::text]'),
+  ('cohort_value', '(SELECT array_agg(m) FROM cohort_value_matrix($1::cohort_value) m)'),
+  ('cohort_value', 'cohort_value_merge($1::cohort_value, $1::cohort_value)'),
   ('journey', 'ARRAY[num_events($1::journey)::text, first_at($1::journey)::text, last_at($1::journey)::text]'),
   ('journey', 'journey_labels($1::journey)'),
   ('journey', '(SELECT array_agg(e) FROM journey_events($1::journey) e)'),
@@ -739,7 +757,7 @@ END $$;
 SELECT is_empty($$
   SELECT t, count(DISTINCT s.label) AS seeds, count(m.id) AS mutations
   FROM unnest(ARRAY['durations', 'funnel_path', 'funnel', 'rfm', 'rfm_model', 'unit_economics',
-                    'clv_data', 'clv_model', 'cohort_retention', 'journey', 'touch_outcomes', 'touch_report']) t
+                    'clv_data', 'clv_model', 'cohort_retention', 'cohort_value', 'journey', 'touch_outcomes', 'touch_report']) t
   LEFT JOIN fz_seed s ON s.typ = t LEFT JOIN fz_mut m ON m.typ = t AND m.label = s.label
   GROUP BY t HAVING count(DISTINCT s.label) < 3 OR count(m.id) < 500
 $$, 'every type has at least 3 seeds and 500 mutations');
@@ -753,6 +771,7 @@ SELECT pg_temp.fz_tests('unit_economics');
 SELECT pg_temp.fz_tests('clv_data');
 SELECT pg_temp.fz_tests('clv_model');
 SELECT pg_temp.fz_tests('cohort_retention');
+SELECT pg_temp.fz_tests('cohort_value');
 SELECT pg_temp.fz_tests('journey');
 SELECT pg_temp.fz_tests('touch_outcomes');
 SELECT pg_temp.fz_tests('touch_report');
