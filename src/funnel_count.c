@@ -142,7 +142,7 @@ funnel_count_transfn(PG_FUNCTION_ARGS)
 						 errmsg("funnel mode must be the same for all rows of a group")));
 		}
 	}
-	if (!sequence_row_mask(fcinfo, state, steps_arg, "funnel_count", &mask))
+	if (!sequence_row_mask(fcinfo, state, steps_arg, &mask))
 		PG_RETURN_POINTER(state);
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(state);

@@ -417,24 +417,29 @@ sequence_array_bools(ArrayType *a)
 	return (bool *) ((char *) a + offset);
 }
 
+/* The errors for a condition (or step) count out of 1..SEQUENCE_MAX_CONDS. */
 static void
-sequence_check_nconds(int n, const char *fname)
+sequence_check_nconds(int n, int kind)
 {
+	bool		funnel = kind == SEQUENCE_KIND_FUNNEL;
+
 	if (n < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s needs at least one condition", fname)));
+				 funnel ? errmsg("a funnel needs at least one step")
+				 : errmsg("a sequence pattern needs at least one condition")));
 	if (n > SEQUENCE_MAX_CONDS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s takes at most %d conditions", fname, SEQUENCE_MAX_CONDS),
-				 errdetail("%d conditions were given.", n)));
+				 funnel ? errmsg("a funnel has at most %d steps", SEQUENCE_MAX_CONDS)
+				 : errmsg("a sequence pattern takes at most %d conditions", SEQUENCE_MAX_CONDS),
+				 errdetail("%d were given.", n)));
 }
 
 bool
-sequence_row_mask(FunctionCallInfo fcinfo, SequenceState *state, int argno,
-				  const char *fname, uint64 *mask)
+sequence_row_mask(FunctionCallInfo fcinfo, SequenceState *state, int argno, uint64 *mask)
 {
+	const char *what = state->kind == SEQUENCE_KIND_FUNNEL ? "funnel steps" : "sequence conditions";
 	ArrayType  *arr;
 	int			n;
 	bool	   *vals;
@@ -447,19 +452,19 @@ sequence_row_mask(FunctionCallInfo fcinfo, SequenceState *state, int argno,
 		return false;
 	arr = PG_GETARG_ARRAYTYPE_P(argno);
 	if (ARR_ELEMTYPE(arr) != BOOLOID)
-		elog(ERROR, "%s conditions must be a boolean array", fname);
+		elog(ERROR, "%s must be a boolean array", what);
 	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s conditions must be a one-dimensional array", fname)));
+				 errmsg("%s must be a one-dimensional array", what)));
 	n = ARR_NDIM(arr) == 0 ? 0 : ARR_DIMS(arr)[0];
 	if (unlikely(n != state->nconds))
 	{
-		sequence_check_nconds(n, fname);
+		sequence_check_nconds(n, state->kind);
 		if (state->nconds != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s conditions must be the same number for all rows of a group", fname)));
+					 errmsg("the number of %s must be the same for all rows of a group", what)));
 		state->nconds = n;
 	}
 	vals = sequence_array_bools(arr);
@@ -529,7 +534,7 @@ sequence_combine(PG_FUNCTION_ARGS)
 		if (state->kind != other->kind)
 			elog(ERROR, "cannot combine states of different kinds");
 		if (state->nconds != other->nconds && state->nconds != 0 && other->nconds != 0)
-			sequence_params_differ(fname, "conditions");
+			sequence_params_differ(fname, "condition count");
 		if (state->nconds == 0)
 			state->nconds = other->nconds;
 		if (state->kind == SEQUENCE_KIND_PATTERN &&
@@ -696,7 +701,7 @@ sequence_transfn(PG_FUNCTION_ARGS)
 	}
 	else if (plen != state->pattern_len || memcmp(pdata, state->pattern, plen) != 0)
 		sequence_params_differ("sequence", "pattern");
-	if (!sequence_row_mask(fcinfo, state, 3, "sequence", &mask))
+	if (!sequence_row_mask(fcinfo, state, 3, &mask))
 		PG_RETURN_POINTER(state);
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(state);

@@ -96,11 +96,9 @@ extern void sequence_state_append(SequenceState *state, int64 ts, uint64 mask);
 /*
  * The boolean array argument argno as a condition mask, with its length
  * checked against (and recorded in) the state; false when the row is to
- * be ignored (a NULL array or element).  fname names the function in
- * errors.
+ * be ignored (a NULL array or element).
  */
-extern bool sequence_row_mask(FunctionCallInfo fcinfo, SequenceState *state, int argno,
-							  const char *fname, uint64 *mask);
+extern bool sequence_row_mask(FunctionCallInfo fcinfo, SequenceState *state, int argno, uint64 *mask);
 
 /* The state's entries sorted by (ts, mask), in place. */
 extern void sequence_state_sort(SequenceState *state);
