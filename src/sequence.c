@@ -47,11 +47,21 @@
  * The pattern
  */
 
-/* Report a malformed pattern at byte offset off (shown 1-based, in characters). */
+/* The longest pattern, in bytes. */
+#define SEQUENCE_MAX_PATTERN 1000000
+/* How much of a pattern an error message shows. */
+#define SEQUENCE_SHOWN_PATTERN 200
+
+/*
+ * Report a malformed pattern at byte offset off (shown 1-based, in
+ * characters); a long pattern is shown cut, with "...".
+ */
 static void
 sequence_syntax_error(const char *pattern, int len, int off, const char *detail)
 {
-	char	   *copy = pnstrdup(pattern, len);
+	int			shown = len <= SEQUENCE_SHOWN_PATTERN ? len
+		: pg_mbcliplen(pattern, len, SEQUENCE_SHOWN_PATTERN);
+	char	   *copy = psprintf("%s%s", pnstrdup(pattern, shown), shown < len ? "..." : "");
 
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_REGULAR_EXPRESSION),
@@ -90,6 +100,11 @@ sequence_compile(const char *p, int len, int nconds, SequenceProgram *prog)
 	int			a;
 	SequenceAction *acts;
 
+	if (len > SEQUENCE_MAX_PATTERN)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("sequence pattern is too long"),
+				 errdetail("A pattern has at most %d bytes; this one has %d.", SEQUENCE_MAX_PATTERN, len)));
 	/* every action takes at least one byte, plus the leading .* */
 	acts = palloc(sizeof(SequenceAction) * (len + 1));
 	acts[0].op = SEQ_STAR;

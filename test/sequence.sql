@@ -197,13 +197,13 @@ SELECT s.g, timestamptz '2026-01-01' + floor(random() * 40) * interval '1 minute
        (CASE WHEN random() < 0.4 THEN 1 ELSE 0 END) | (CASE WHEN random() < 0.4 THEN 2 ELSE 0 END)
        | (CASE WHEN random() < 0.35 THEN 4 ELSE 0 END) AS mask
 FROM fsets s, LATERAL generate_series(1, floor(random() * 10)::int + (s.g * 0)) r
-WHERE s.g <= 150;
+WHERE s.g <= 100;
 CREATE TEMP TABLE tcmp AS
 SELECT s.g, m.mode,
        (SELECT funnel_count(r.ts, s.win, m.mode, VARIADIC (ARRAY[r.mask & 1 <> 0, r.mask & 2 <> 0, r.mask & 4 <> 0])[1:s.nsteps]) FROM trows r WHERE r.g = s.g) AS ours,
        (SELECT pg_temp.fc_prefix(array_agg(r.ts ORDER BY r.ts, r.mask & ((1 << s.nsteps) - 1)), array_agg(r.mask & ((1 << s.nsteps) - 1) ORDER BY r.ts, r.mask & ((1 << s.nsteps) - 1)), s.win, m.mode, s.nsteps)
         FROM trows r WHERE r.g = s.g) AS ref
-FROM fsets s CROSS JOIN fmodes m WHERE s.g <= 150;
+FROM fsets s CROSS JOIN fmodes m WHERE s.g <= 100;
 SELECT is((SELECT count(*) FROM tcmp WHERE ours <> ref), 0::bigint, 'funnel_count = the definition for all 24 modes, with ties');
 -- the journey form: label k is step k
 CREATE TEMP TABLE fj AS
@@ -211,7 +211,7 @@ SELECT s.g, s.win, s.nsteps,
        (SELECT journey_agg(r.ts, 's' || (CASE WHEN r.mask & 1 <> 0 THEN 1 WHEN r.mask & 2 <> 0 THEN 2 WHEN r.mask & 4 <> 0 THEN 3 ELSE 0 END)) FROM trows r WHERE r.g = s.g) AS j,
        (SELECT funnel_count(r.ts, s.win, 'strict_order', VARIADIC (ARRAY[r.mask & 1 <> 0, r.mask & 3 = 2, r.mask & 7 = 4])[1:s.nsteps]) FROM trows r WHERE r.g = s.g) AS ours_strict,
        (SELECT funnel_count(r.ts, s.win, VARIADIC (ARRAY[r.mask & 1 <> 0, r.mask & 3 = 2, r.mask & 7 = 4])[1:s.nsteps]) FROM trows r WHERE r.g = s.g) AS ours
-FROM fsets s WHERE s.g <= 150;
+FROM fsets s WHERE s.g <= 100;
 SELECT is((SELECT count(*) FROM fj WHERE j IS NOT NULL AND (funnel_count(j, win, (ARRAY['s1', 's2', 's3'])[1:nsteps]) <> ours
                                                         OR funnel_count(j, win, (ARRAY['s1', 's2', 's3'])[1:nsteps], 'strict_order') <> ours_strict)),
           0::bigint, 'funnel_count(journey) = the row aggregate');
