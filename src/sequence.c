@@ -904,6 +904,8 @@ sequence_cached_program(FunctionCallInfo fcinfo, int nconds)
 	const char *p;
 	int			len;
 	MemoryContext old;
+	SequenceProgram prog;
+	char	   *copy;
 
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -914,25 +916,27 @@ sequence_cached_program(FunctionCallInfo fcinfo, int nconds)
 	len = VARSIZE_ANY_EXHDR(pattern);
 	if (c != NULL && c->nconds == nconds && c->len == len && memcmp(c->pattern, p, len) == 0)
 		return &c->prog;
+	if (c == NULL)
+	{
+		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(SequenceCache));
+		c->len = -1;
+		fcinfo->flinfo->fn_extra = c;
+	}
 	/* compile first: an error leaves the cache as it was */
 	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-	if (c == NULL)
-		c = palloc0(sizeof(SequenceCache));
-	else
+	sequence_compile(p, len, nconds, &prog);
+	copy = pnstrdup(p, len);
+	MemoryContextSwitchTo(old);
+	if (c->pattern != NULL)
 	{
 		pfree(c->pattern);
 		pfree(c->prog.actions);
 		pfree(c->prog.trailing_ok);
-		c->pattern = NULL;
-		c->len = -1;
 	}
-	fcinfo->flinfo->fn_extra = c;
-	c->len = -1;
-	sequence_compile(p, len, nconds, &c->prog);
-	c->pattern = pnstrdup(p, len);
+	c->prog = prog;
+	c->pattern = copy;
 	c->len = len;
 	c->nconds = nconds;
-	MemoryContextSwitchTo(old);
 	return &c->prog;
 }
 
