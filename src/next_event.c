@@ -1,0 +1,700 @@
+/*
+ * next_event.c — what a customer did next: next_event (the label of the
+ * k-th event after, or before, the first base event) and path_agg (the
+ * customer's path from the first start event), as row aggregates and over
+ * a stored journey.
+ *
+ * Both forms feed the same walks (next_walk_feed here, path_walk_feed in
+ * path_tree.h) with the events in journey order: by timestamp, events at
+ * the same microsecond by label in byte order (memcmp, shorter first:
+ * the stored journey's order, whatever the collation).  The row forms
+ * also order, among events equal in timestamp and label, the base (or
+ * start) events first; a journey's base is a label, so its equal events
+ * are all base or all not, and both forms give the same answer.
+ *
+ * The row aggregates keep every event of the group (timestamp, a label
+ * id, the base flag: 16 bytes, labels stored once) and sort them once at
+ * the end; they are per-customer aggregates with an internal state,
+ * serialize, deserialize and combine.
+ */
+#include "journey.h"
+#include "path_tree.h"
+#include "timeline.h"
+
+#include "common/hashfn.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#define PATH_INTERRUPT_EVERY 0xFFFF
+
+/* ---------------------------------------------------------------------
+ * The walks.
+ */
+
+void
+path_walk_init(PathWalk *w, int steps, int64 session_gap)
+{
+	memset(w, 0, sizeof(*w));
+	w->steps = steps;
+	w->session_gap = session_gap;
+}
+
+typedef struct NextWalk
+{
+	int64		k;
+	bool		backward;
+	int32	   *ring;			/* backward: the last k labels */
+	int64		seen;			/* backward: events before the base */
+	int64		after;			/* forward: events after the base */
+	bool		found;
+	int32		result;			/* -1: none */
+} NextWalk;
+
+/*
+ * Feed the next event in journey order; true once the answer is known
+ * (w->result, -1 when there is none).
+ */
+static inline bool
+next_walk_feed(NextWalk *w, int32 label, bool base)
+{
+	if (!w->backward)
+	{
+		if (!w->found)
+		{
+			w->found = base;
+			return false;
+		}
+		if (++w->after == w->k)
+		{
+			w->result = label;
+			return true;
+		}
+		return false;
+	}
+	if (base)
+	{
+		if (w->seen >= w->k)
+			w->result = w->ring[(w->seen - w->k) % w->k];
+		w->found = true;
+		return true;
+	}
+	w->ring[w->seen % w->k] = label;
+	w->seen++;
+	return false;
+}
+
+/*
+ * Set up a walk over nevents events: false when no answer is possible
+ * (backward, fewer events than k).  The ring is palloc'd.
+ */
+static bool
+next_walk_init(NextWalk *w, int64 k, bool backward, int64 nevents)
+{
+	memset(w, 0, sizeof(*w));
+	w->k = k;
+	w->backward = backward;
+	w->result = -1;
+	if (k > nevents)
+		return false;
+	if (backward)
+		w->ring = palloc(sizeof(int32) * k);
+	return true;
+}
+
+/* The direction argument: false forward, true backward. */
+static bool
+next_event_direction(text *dir)
+{
+	const char *s = VARDATA_ANY(dir);
+	int			len = VARSIZE_ANY_EXHDR(dir);
+
+	if (len == 7 && pg_strncasecmp(s, "forward", 7) == 0)
+		return false;
+	if (len == 8 && pg_strncasecmp(s, "backward", 8) == 0)
+		return true;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid next_event direction: \"%s\"", text_to_cstring(dir)),
+			 errhint("The direction is 'forward' or 'backward'.")));
+	return false;				/* not reached */
+}
+
+static void
+next_event_params(FunctionCallInfo fcinfo, int dirarg, int karg, bool *backward, int64 *k)
+{
+	*backward = false;
+	*k = 1;
+	if (PG_NARGS() > dirarg)
+	{
+		if (PG_ARGISNULL(dirarg))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("next_event direction must not be null")));
+		*backward = next_event_direction(PG_GETARG_TEXT_PP(dirarg));
+	}
+	if (PG_NARGS() > karg)
+	{
+		if (PG_ARGISNULL(karg))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("next_event k must not be null")));
+		*k = PG_GETARG_INT32(karg);
+		if (*k < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("next_event k must be at least 1"),
+					 errdetail("k is %lld.", (long long) *k)));
+	}
+}
+
+static void
+path_params(FunctionCallInfo fcinfo, int stepsarg, int gaparg, int *steps, int64 *gap)
+{
+	if (PG_ARGISNULL(stepsarg))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("steps must not be null")));
+	*steps = path_check_steps(PG_GETARG_INT32(stepsarg));
+	*gap = -1;
+	if (PG_NARGS() > gaparg)
+	{
+		if (PG_ARGISNULL(gaparg))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("session_gap must not be null")));
+		*gap = path_check_session_gap(PG_GETARG_INTERVAL_P(gaparg));
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * The row aggregates' state: the group's events.
+ */
+
+typedef struct PathRowEvent
+{
+	int64		ts;
+	int32		label;
+	int32		base;			/* 1: base / start event */
+} PathRowEvent;
+
+typedef struct PathRows
+{
+	MemoryContext cxt;
+	PathRowEvent *ev;
+	int64		n;
+	int64		max;
+	char	   *arena;			/* label bytes */
+	Size		arena_len;
+	Size		arena_max;
+	Size	   *off;			/* per label id */
+	int		   *len;
+	uint32	   *code;
+	int32		nlabels;
+	int32		maxlabels;
+	int32	   *hash;			/* open addressing: label id + 1, 0 empty */
+	int			hash_size;
+	int32		last;			/* the last label looked up, -1 */
+	/* parameters, set by the first row */
+	bool		backward;
+	int64		k;
+	int			steps;
+	int64		gap;
+} PathRows;
+
+static PathRows *
+path_rows_create(MemoryContext cxt)
+{
+	PathRows   *s = MemoryContextAllocZero(cxt, sizeof(PathRows));
+
+	s->cxt = cxt;
+	s->last = -1;
+	return s;
+}
+
+static void
+path_rows_rehash(PathRows *s, int size)
+{
+	int			i;
+
+	if (s->hash != NULL)
+		pfree(s->hash);
+	s->hash = MemoryContextAllocZero(s->cxt, sizeof(int32) * size);
+	s->hash_size = size;
+	for (i = 0; i < s->nlabels; i++)
+	{
+		uint32		h = s->code[i] & (size - 1);
+
+		while (s->hash[h] != 0)
+			h = (h + 1) & (size - 1);
+		s->hash[h] = i + 1;
+	}
+}
+
+/* The id of a label, added when new. */
+static int32
+path_rows_label(PathRows *s, const char *data, int len)
+{
+	uint32		code;
+	uint32		h;
+	int32		id;
+
+	if (s->last >= 0 && s->len[s->last] == len &&
+		memcmp(s->arena + s->off[s->last], data, len) == 0)
+		return s->last;
+	code = hash_bytes((const unsigned char *) data, len);
+	if (s->hash != NULL)
+	{
+		for (h = code & (s->hash_size - 1); s->hash[h] != 0; h = (h + 1) & (s->hash_size - 1))
+		{
+			id = s->hash[h] - 1;
+			if (s->code[id] == code && s->len[id] == len &&
+				memcmp(s->arena + s->off[id], data, len) == 0)
+				return s->last = id;
+		}
+	}
+	if (s->nlabels == s->maxlabels)
+	{
+		int			newmax = Max(8, 2 * s->maxlabels);
+
+		if (s->off == NULL)
+		{
+			s->off = MemoryContextAlloc(s->cxt, sizeof(Size) * newmax);
+			s->len = MemoryContextAlloc(s->cxt, sizeof(int) * newmax);
+			s->code = MemoryContextAlloc(s->cxt, sizeof(uint32) * newmax);
+		}
+		else
+		{
+			s->off = repalloc(s->off, sizeof(Size) * newmax);
+			s->len = repalloc(s->len, sizeof(int) * newmax);
+			s->code = repalloc(s->code, sizeof(uint32) * newmax);
+		}
+		s->maxlabels = newmax;
+	}
+	if (s->arena_len + len > s->arena_max)
+	{
+		Size		newmax = Max(Max(256, 2 * s->arena_max), s->arena_len + len);
+
+		if (newmax > MaxAllocHugeSize)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many distinct labels in one group")));
+		s->arena = s->arena == NULL ? MemoryContextAllocHuge(s->cxt, newmax)
+			: repalloc_huge(s->arena, newmax);
+		s->arena_max = newmax;
+	}
+	id = s->nlabels++;
+	memcpy(s->arena + s->arena_len, data, len);
+	s->off[id] = s->arena_len;
+	s->len[id] = len;
+	s->code[id] = code;
+	s->arena_len += len;
+	if (s->hash == NULL || 2 * s->nlabels > s->hash_size)
+		path_rows_rehash(s, s->hash == NULL ? 16 : 2 * s->hash_size);
+	else
+	{
+		for (h = code & (s->hash_size - 1); s->hash[h] != 0; h = (h + 1) & (s->hash_size - 1))
+			;
+		s->hash[h] = id + 1;
+	}
+	return s->last = id;
+}
+
+static void
+path_rows_add(PathRows *s, int64 ts, int32 label, bool base)
+{
+	if (s->n == s->max)
+	{
+		int64		newmax = Max(16, 2 * s->max);
+
+		if ((Size) newmax * sizeof(PathRowEvent) > MaxAllocHugeSize)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many events in one group")));
+		s->ev = s->ev == NULL ? MemoryContextAllocHuge(s->cxt, sizeof(PathRowEvent) * newmax)
+			: repalloc_huge(s->ev, sizeof(PathRowEvent) * newmax);
+		s->max = newmax;
+	}
+	s->ev[s->n].ts = ts;
+	s->ev[s->n].label = label;
+	s->ev[s->n].base = base ? 1 : 0;
+	s->n++;
+}
+
+/*
+ * The transition common to both aggregates: the state (created on the
+ * first row, with the parameters read by params), the row's event added
+ * unless ts or label is NULL or ts infinite.  A NULL base is false.
+ */
+static PathRows *
+path_rows_transition(FunctionCallInfo fcinfo, const char *fname, bool next_event)
+{
+	MemoryContext aggcxt = journey_agg_context(fcinfo, fname);
+	PathRows   *s = PG_ARGISNULL(0) ? NULL : (PathRows *) PG_GETARG_POINTER(0);
+	bool		backward = false;
+	int64		k = 0;
+	int			steps = 0;
+	int64		gap = -1;
+	text	   *label;
+	TimestampTz ts;
+
+	/* parameters: checked on every row, they must not change in a group */
+	if (next_event)
+		next_event_params(fcinfo, 4, 5, &backward, &k);
+	else
+		path_params(fcinfo, 4, 5, &steps, &gap);
+	if (s == NULL)
+	{
+		s = path_rows_create(aggcxt);
+		s->backward = backward;
+		s->k = k;
+		s->steps = steps;
+		s->gap = gap;
+	}
+	else if (s->backward != backward || s->k != k || s->steps != steps || s->gap != gap)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s parameters must be the same for every row of a group", fname)));
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		return s;
+	ts = PG_GETARG_TIMESTAMPTZ(1);
+	if (TIMESTAMP_NOT_FINITE(ts))
+		return s;
+	label = PG_GETARG_TEXT_PP(2);
+	path_rows_add(s, ts, path_rows_label(s, VARDATA_ANY(label), (int) VARSIZE_ANY_EXHDR(label)),
+				  !PG_ARGISNULL(3) && PG_GETARG_BOOL(3));
+	return s;
+}
+
+PG_FUNCTION_INFO_V1(next_event_trans);
+Datum
+next_event_trans(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(path_rows_transition(fcinfo, "next_event", true));
+}
+
+PG_FUNCTION_INFO_V1(path_agg_trans);
+Datum
+path_agg_trans(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(path_rows_transition(fcinfo, "path_agg", false));
+}
+
+/* journey order of events: ts, label in byte order, base first */
+static int
+path_row_cmp(const void *a, const void *b, void *arg)
+{
+	const PathRowEvent *x = (const PathRowEvent *) a;
+	const PathRowEvent *y = (const PathRowEvent *) b;
+	const int32 *rank = (const int32 *) arg;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	if (x->label != y->label)
+		return rank[x->label] < rank[y->label] ? -1 : 1;
+	return y->base - x->base;
+}
+
+static int
+path_label_rank_cmp(const void *a, const void *b, void *arg)
+{
+	const PathRows *s = (const PathRows *) arg;
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	return journey_label_cmp(s->arena + s->off[x], s->len[x], s->arena + s->off[y], s->len[y]);
+}
+
+/* Sort the events in journey order (once, at the end). */
+static void
+path_rows_sort(PathRows *s)
+{
+	int32	   *ids = palloc(sizeof(int32) * Max(s->nlabels, 1));
+	int32	   *rank = palloc(sizeof(int32) * Max(s->nlabels, 1));
+	int32		i;
+	int64		j;
+	bool		sorted = true;
+
+	for (i = 0; i < s->nlabels; i++)
+		ids[i] = i;
+	qsort_arg(ids, s->nlabels, sizeof(int32), path_label_rank_cmp, s);
+	for (i = 0; i < s->nlabels; i++)
+		rank[ids[i]] = i;
+	for (j = 1; j < s->n && sorted; j++)
+		sorted = path_row_cmp(&s->ev[j - 1], &s->ev[j], rank) <= 0;
+	if (!sorted)
+		qsort_arg(s->ev, s->n, sizeof(PathRowEvent), path_row_cmp, rank);
+	pfree(ids);
+	pfree(rank);
+}
+
+PG_FUNCTION_INFO_V1(next_event_final);
+Datum
+next_event_final(PG_FUNCTION_ARGS)
+{
+	PathRows   *s = PG_ARGISNULL(0) ? NULL : (PathRows *) PG_GETARG_POINTER(0);
+	NextWalk	w;
+	int64		i;
+
+	if (s == NULL || s->n == 0 || !next_walk_init(&w, s->k, s->backward, s->n))
+		PG_RETURN_NULL();
+	path_rows_sort(s);
+	for (i = 0; i < s->n; i++)
+	{
+		if ((i & PATH_INTERRUPT_EVERY) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (next_walk_feed(&w, s->ev[i].label, s->ev[i].base != 0))
+			break;
+	}
+	if (w.result < 0)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(s->arena + s->off[w.result], s->len[w.result]));
+}
+
+PG_FUNCTION_INFO_V1(path_agg_final);
+Datum
+path_agg_final(PG_FUNCTION_ARGS)
+{
+	PathRows   *s = PG_ARGISNULL(0) ? NULL : (PathRows *) PG_GETARG_POINTER(0);
+	PathWalk	w;
+	const char **data;
+	int64		i;
+	struct varlena *result;
+
+	if (s == NULL || s->n == 0)
+		PG_RETURN_NULL();
+	path_rows_sort(s);
+	path_walk_init(&w, s->steps, s->gap);
+	for (i = 0; i < s->n; i++)
+	{
+		if ((i & PATH_INTERRUPT_EVERY) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (path_walk_feed(&w, s->ev[i].ts, s->ev[i].label, s->ev[i].base != 0))
+			break;
+	}
+	if (w.n == 0)
+		PG_RETURN_NULL();
+	data = palloc(sizeof(char *) * s->nlabels);
+	for (i = 0; i < s->nlabels; i++)
+		data[i] = s->arena + s->off[i];
+	result = path_tree_from_walk(&w, data, s->len);
+	PG_RETURN_POINTER(result);
+}
+
+/*
+ * Serialize: the parameters, the labels (length, bytes), the events (ts,
+ * label id, base).  Deserialize checks every id and length.
+ */
+PG_FUNCTION_INFO_V1(path_rows_serialize);
+Datum
+path_rows_serialize(PG_FUNCTION_ARGS)
+{
+	PathRows   *s = (PathRows *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+	int64		i;
+
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, s->backward ? 1 : 0);
+	pq_sendint64(&buf, s->k);
+	pq_sendint32(&buf, s->steps);
+	pq_sendint64(&buf, s->gap);
+	pq_sendint32(&buf, s->nlabels);
+	for (i = 0; i < s->nlabels; i++)
+	{
+		pq_sendint32(&buf, s->len[i]);
+		pq_sendbytes(&buf, s->arena + s->off[i], s->len[i]);
+	}
+	pq_sendint64(&buf, s->n);
+	for (i = 0; i < s->n; i++)
+	{
+		pq_sendint64(&buf, s->ev[i].ts);
+		pq_sendint32(&buf, s->ev[i].label);
+		pq_sendbyte(&buf, s->ev[i].base);
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+PG_FUNCTION_INFO_V1(path_rows_deserialize);
+Datum
+path_rows_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = journey_agg_context(fcinfo, "path_rows_deserialize");
+	StringInfoData buf;
+	PathRows   *s = path_rows_create(aggcxt);
+	int32		nlabels;
+	int64		n;
+	int64		i;
+	const char *what = "path state";
+
+	journey_bytea_reader(&buf, PG_GETARG_BYTEA_PP(0));
+	s->backward = journey_recv_uint8(&buf, what) != 0;
+	s->k = journey_recv_int64(&buf, what);
+	s->steps = journey_recv_int32(&buf, what);
+	s->gap = journey_recv_int64(&buf, what);
+	nlabels = journey_recv_int32(&buf, what);
+	if (nlabels < 0)
+		journey_invalid_value(JOURNEY_FROM_STATE, what, "The state has %d labels.", nlabels);
+	for (i = 0; i < nlabels; i++)
+	{
+		int32		len = journey_recv_int32(&buf, what);
+
+		if (len < 0 || len > buf.len - buf.cursor)
+			journey_invalid_value(JOURNEY_FROM_STATE, what, "A label is truncated.");
+		if (path_rows_label(s, buf.data + buf.cursor, len) != i)
+			journey_invalid_value(JOURNEY_FROM_STATE, what, "A label is listed twice.");
+		buf.cursor += len;
+	}
+	n = journey_recv_int64(&buf, what);
+	if (n < 0 || n > (buf.len - buf.cursor) / 13)
+		journey_invalid_value(JOURNEY_FROM_STATE, what, "The state's event count is out of range.");
+	for (i = 0; i < n; i++)
+	{
+		int64		ts = journey_recv_int64(&buf, what);
+		int32		label = journey_recv_int32(&buf, what);
+		int			base = journey_recv_uint8(&buf, what);
+
+		if (label < 0 || label >= s->nlabels || base > 1)
+			journey_invalid_value(JOURNEY_FROM_STATE, what, "An event is out of range.");
+		path_rows_add(s, ts, label, base != 0);
+	}
+	journey_recv_done(&buf, what);
+	PG_RETURN_POINTER(s);
+}
+
+/* Combine: the events of both groups, labels remapped into the first. */
+PG_FUNCTION_INFO_V1(path_rows_combine);
+Datum
+path_rows_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = journey_agg_context(fcinfo, "path_rows_combine");
+	PathRows   *a = PG_ARGISNULL(0) ? NULL : (PathRows *) PG_GETARG_POINTER(0);
+	PathRows   *b = PG_ARGISNULL(1) ? NULL : (PathRows *) PG_GETARG_POINTER(1);
+	int32	   *map;
+	int64		i;
+
+	if (b == NULL)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(a);
+	}
+	if (a == NULL)
+	{
+		a = path_rows_create(aggcxt);
+		a->backward = b->backward;
+		a->k = b->k;
+		a->steps = b->steps;
+		a->gap = b->gap;
+	}
+	else if (a->backward != b->backward || a->k != b->k || a->steps != b->steps || a->gap != b->gap)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("path aggregate parameters must be the same for every row of a group")));
+	map = palloc(sizeof(int32) * Max(b->nlabels, 1));
+	for (i = 0; i < b->nlabels; i++)
+		map[i] = path_rows_label(a, b->arena + b->off[i], b->len[i]);
+	for (i = 0; i < b->n; i++)
+		path_rows_add(a, b->ev[i].ts, map[b->ev[i].label], b->ev[i].base != 0);
+	pfree(map);
+	PG_RETURN_POINTER(a);
+}
+
+/* ---------------------------------------------------------------------
+ * Over a stored journey.
+ */
+
+/*
+ * next_event(j, base_label [, direction [, k]]): a NULL journey or base
+ * label gives NULL (no base event); NULL direction or k is an error.
+ */
+PG_FUNCTION_INFO_V1(journey_next_event);
+Datum
+journey_next_event(PG_FUNCTION_ARGS)
+{
+	bool		backward;
+	int64		k;
+	text	   *base_label;
+	JourneyReader r;
+	NextWalk	w;
+	int32		base;
+	int32		label;
+	text	   *result = NULL;
+
+	next_event_params(fcinfo, 2, 3, &backward, &k);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	base_label = PG_GETARG_TEXT_PP(1);
+	journey_reader_init(&r, PG_GETARG_JOURNEY_P(0), JOURNEY_FROM_STATE);
+	base = journey_label_index(&r, VARDATA_ANY(base_label), (int) VARSIZE_ANY_EXHDR(base_label));
+	if (base >= 0 && next_walk_init(&w, k, backward, r.nevents))
+	{
+		while ((label = journey_reader_next_label(&r)) >= 0)
+		{
+			if ((r.nread & PATH_INTERRUPT_EVERY) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (next_walk_feed(&w, label, label == base))
+				break;
+		}
+		if (w.result >= 0)
+			result = cstring_to_text_with_len(r.labels[w.result].data, r.labels[w.result].len);
+	}
+	journey_reader_free(&r);
+	if (result == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(result);
+}
+
+/*
+ * path_agg(j, start_label, steps [, session_gap]): a NULL journey or
+ * start label gives NULL (no path); NULL steps or session_gap is an
+ * error.
+ */
+PG_FUNCTION_INFO_V1(journey_path_agg);
+Datum
+journey_path_agg(PG_FUNCTION_ARGS)
+{
+	int			steps;
+	int64		gap;
+	text	   *start_label;
+	JourneyReader r;
+	PathWalk	w;
+	int32		start;
+	int32		label;
+	struct varlena *result = NULL;
+
+	path_params(fcinfo, 2, 3, &steps, &gap);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	start_label = PG_GETARG_TEXT_PP(1);
+	journey_reader_init(&r, PG_GETARG_JOURNEY_P(0), JOURNEY_FROM_STATE);
+	start = journey_label_index(&r, VARDATA_ANY(start_label), (int) VARSIZE_ANY_EXHDR(start_label));
+	path_walk_init(&w, steps, gap);
+	if (start >= 0)
+	{
+		while ((label = journey_reader_next_label(&r)) >= 0)
+		{
+			if ((r.nread & PATH_INTERRUPT_EVERY) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (path_walk_feed(&w, r.prev_ts, label, label == start))
+				break;
+		}
+		if (w.n > 0)
+		{
+			const char **data = palloc(sizeof(char *) * r.nlabels);
+			int		   *len = palloc(sizeof(int) * r.nlabels);
+			int			i;
+
+			for (i = 0; i < r.nlabels; i++)
+			{
+				data[i] = r.labels[i].data;
+				len[i] = r.labels[i].len;
+			}
+			result = path_tree_from_walk(&w, data, len);
+		}
+	}
+	journey_reader_free(&r);
+	if (result == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(result);
+}
