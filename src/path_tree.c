@@ -286,21 +286,68 @@ typedef struct PathParsed
 	const uint8 *edges;			/* where the transitions start */
 } PathParsed;
 
-/* An embedded durations (binary form), checked by durations_recv. */
+/*
+ * An embedded durations, in its binary (send) form: read here with the
+ * value's own checks and origin (not by durations_recv, whose errors
+ * would carry the binary input's SQLSTATE), then durations_check.
+ */
 static Durations *
 path_read_sketch(PathCursor *c, int64 n)
 {
 	uint32		len = path_u32(c);
-	StringInfoData buf;
+	const uint8 *end;
+	Durations	h;
 	Durations  *d;
+	int32		used;
+	int32		lo = 0,
+				hi = -1,
+				prev = -1;
+	const uint8 *buckets;
+	int			i;
 
 	path_need(c, len);
-	buf.data = (char *) c->p;
-	buf.len = (int) len;
-	buf.maxlen = (int) len;
-	buf.cursor = 0;
-	d = (Durations *) DatumGetPointer(DirectFunctionCall1(durations_recv, PointerGetDatum(&buf)));
-	c->p += len;
+	end = c->p + len;
+	memset(&h, 0, sizeof(h));
+	h.version = path_u8(c);
+	h.flags = path_u8(c);
+	h.count = path_i64(c);
+	h.zero_count = path_i64(c);
+	h.sum_hi = path_i64(c);
+	h.sum_lo = (uint64) path_i64(c);
+	h.min_usec = path_i64(c);
+	h.max_usec = path_i64(c);
+	used = (int32) path_u32(c);
+	if (h.version != DURATIONS_VERSION)
+		path_bad(c, "A transition's durations has format version %d.", h.version);
+	if (used < 0 || used > DURATIONS_MAX_BUCKETS || (int64) used * 12 != end - c->p)
+		path_bad(c, "A transition's durations has a bad bucket count.");
+	buckets = c->p;
+	for (i = 0; i < used; i++)
+	{
+		int32		index = (int32) path_u32(c);
+		int64		count = path_i64(c);
+
+		if (index <= prev || count <= 0)
+			path_bad(c, "A transition's durations has buckets out of order or empty.");
+		if (i == 0)
+			lo = index;
+		hi = prev = index;
+	}
+	if (used > 0 && (int64) hi - lo + 1 > DURATIONS_MAX_BUCKETS)
+		path_bad(c, "A transition's durations spans too many buckets.");
+	d = palloc0(DURATIONS_SIZE(used > 0 ? hi - lo + 1 : 0));
+	SET_VARSIZE(d, DURATIONS_SIZE(used > 0 ? hi - lo + 1 : 0));
+	memcpy(VARDATA(d), VARDATA(&h), DURATIONS_HEADER_SIZE - VARHDRSZ);
+	d->offset = used > 0 ? lo : 0;
+	d->nbuckets = used > 0 ? hi - lo + 1 : 0;
+	c->p = buckets;
+	for (i = 0; i < used; i++)
+	{
+		int32		index = (int32) path_u32(c);
+
+		d->counts[index - lo] = (uint64) path_i64(c);
+	}
+	durations_check(d, c->origin);
 	if (d->count != n)
 		path_bad(c, "A transition's count %lld does not match its durations.", (long long) n);
 	return d;
@@ -1070,6 +1117,73 @@ path_tree_edges(PG_FUNCTION_ARGS)
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 				(void) natts;
 			}
+		}
+	}
+	return (Datum) 0;
+}
+
+/*
+ * path_nodes(tree, top): one row per label shown at each step (the `top`
+ * with the most customers, the others as '(other)'): its customers, their
+ * share of all paths, and how many paths end there.
+ */
+PG_FUNCTION_INFO_V1(path_tree_nodes);
+Datum
+path_tree_nodes(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	PathTree   *t;
+	int			top;
+	int			d;
+	int64		paths = 0;
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("top must not be null")));
+	top = PG_GETARG_INT32(1);
+	if (top < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("top must be at least 1"),
+				 errdetail("top is %d.", top)));
+	journey_init_srf(fcinfo);
+	if (PG_ARGISNULL(0))
+		return (Datum) 0;
+	t = path_tree_read(PG_GETARG_DATUM(0));
+	for (d = 0; d < PATH_SLOTS && t->depth > 0; d++)
+		paths += t->level[0].count[d];
+
+	for (d = 0; d < t->depth; d++)
+	{
+		PathShown	s;
+		int64		out[PATH_SLOTS];
+		int			a,
+					b,
+					i;
+
+		path_shown(&t->level[d], top, &s);
+		memset(out, 0, sizeof(out));
+		if (d + 1 < t->depth)
+			for (a = 0; a < PATH_SLOTS; a++)
+				for (b = 0; b < PATH_SLOTS; b++)
+					if (t->gaps[d][a][b] != NULL)
+						out[s.show[a]] += t->gaps[d][a][b]->count;
+		for (i = 0; i <= s.n; i++)
+		{
+			int			idx = i == s.n ? PATH_OTHER : i;
+			Datum		values[5];
+			bool		nulls[5];
+
+			if (s.customers[idx] == 0)
+				continue;
+			memset(nulls, 0, sizeof(nulls));
+			values[0] = Int32GetDatum(d + 1);
+			values[1] = path_shown_label(&t->level[d], &s, idx);
+			values[2] = Int64GetDatum(s.customers[idx]);
+			values[3] = Float8GetDatum((double) s.customers[idx] / (double) paths);
+			values[4] = Int64GetDatum(s.customers[idx] - out[idx]);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 	}
 	return (Datum) 0;

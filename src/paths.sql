@@ -178,6 +178,13 @@ CREATE FUNCTION path_edges(tree path_tree, top integer DEFAULT 10,
     AS 'MODULE_PATHNAME', 'path_tree_edges' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 50;
 COMMENT ON FUNCTION path_edges(path_tree, integer)
     IS 'the transitions of a path tree for a Sankey chart: the top labels per step, the rest as (other)';
+CREATE FUNCTION path_nodes(tree path_tree, top integer DEFAULT 10,
+                           OUT step integer, OUT label text, OUT customers bigint,
+                           OUT share double precision, OUT ended bigint)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'path_tree_nodes' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 50;
+COMMENT ON FUNCTION path_nodes(path_tree, integer)
+    IS 'the labels of a path tree per step: customers, share of all paths, paths ending there';
 CREATE FUNCTION num_paths(path_tree) RETURNS bigint
     AS 'MODULE_PATHNAME', 'path_tree_num_paths' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION num_paths(path_tree) IS 'the number of customers'' paths in a path tree';
