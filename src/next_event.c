@@ -179,40 +179,63 @@ typedef struct PathRowEvent
 	int32		base;			/* 1: base / start event */
 } PathRowEvent;
 
+/*
+ * The events and labels of a typical customer fit in the state's one
+ * 512-byte chunk (PATH_ROWS_INLINE_*); more move to arrays of their own.
+ * Labels are looked up by a scan while there are few, by a hash table
+ * after.
+ */
+#define PATH_ROWS_INLINE_EVENTS 12
+#define PATH_ROWS_INLINE_LABELS 8
+#define PATH_ROWS_INLINE_ARENA	128
+#define PATH_ROWS_SCAN_LABELS	8
+
 typedef struct PathRows
 {
 	MemoryContext cxt;
-	PathRowEvent *ev;
+	PathRowEvent *ev;			/* inline_ev or palloc'd */
+	char	   *arena;			/* label bytes: inline_arena or palloc'd */
+	uint32	   *off;			/* per label id: inline_off or palloc'd */
+	int32	   *len;
+	uint32	   *code;			/* per label id, once hashed */
+	int32	   *hash;			/* open addressing: label id + 1, 0 empty */
 	int64		n;
 	int64		max;
-	char	   *arena;			/* label bytes */
-	Size		arena_len;
-	Size		arena_max;
-	Size	   *off;			/* per label id */
-	int		   *len;
-	uint32	   *code;
+	int64		k;				/* parameters, set by the first row */
+	int64		gap;
+	uint32		arena_len;
+	uint32		arena_max;
 	int32		nlabels;
 	int32		maxlabels;
-	int32	   *hash;			/* open addressing: label id + 1, 0 empty */
-	int			hash_size;
 	int32		last;			/* the last label looked up, -1 */
-	/* parameters, set by the first row */
+	int32		hash_size;
+	int16		steps;
 	bool		backward;
-	int64		k;
-	int			steps;
-	int64		gap;
+	PathRowEvent inline_ev[PATH_ROWS_INLINE_EVENTS];
+	uint32		inline_off[PATH_ROWS_INLINE_LABELS];
+	int32		inline_len[PATH_ROWS_INLINE_LABELS];
+	char		inline_arena[PATH_ROWS_INLINE_ARENA];
 } PathRows;
 
 static PathRows *
 path_rows_create(MemoryContext cxt)
 {
-	PathRows   *s = MemoryContextAllocZero(cxt, sizeof(PathRows));
+	PathRows   *s = MemoryContextAlloc(cxt, sizeof(PathRows));
 
+	memset(s, 0, offsetof(PathRows, inline_ev));
 	s->cxt = cxt;
+	s->ev = s->inline_ev;
+	s->max = PATH_ROWS_INLINE_EVENTS;
+	s->arena = s->inline_arena;
+	s->arena_max = PATH_ROWS_INLINE_ARENA;
+	s->off = s->inline_off;
+	s->len = s->inline_len;
+	s->maxlabels = PATH_ROWS_INLINE_LABELS;
 	s->last = -1;
 	return s;
 }
 
+/* (Re)build the hash table with room for size entries (a power of 2). */
 static void
 path_rows_rehash(PathRows *s, int size)
 {
@@ -232,20 +255,52 @@ path_rows_rehash(PathRows *s, int size)
 	}
 }
 
+static void
+path_rows_grow_labels(PathRows *s)
+{
+	int			newmax = 2 * s->maxlabels;
+
+	if (newmax > PG_INT32_MAX / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many distinct labels in one group")));
+	if (s->off == s->inline_off)
+	{
+		s->off = MemoryContextAlloc(s->cxt, sizeof(uint32) * newmax);
+		s->len = MemoryContextAlloc(s->cxt, sizeof(int32) * newmax);
+		memcpy(s->off, s->inline_off, sizeof(s->inline_off));
+		memcpy(s->len, s->inline_len, sizeof(s->inline_len));
+	}
+	else
+	{
+		s->off = repalloc_huge(s->off, sizeof(uint32) * newmax);
+		s->len = repalloc_huge(s->len, sizeof(int32) * newmax);
+	}
+	if (s->code != NULL)
+		s->code = repalloc_huge(s->code, sizeof(uint32) * newmax);
+	s->maxlabels = newmax;
+}
+
 /* The id of a label, added when new. */
 static int32
 path_rows_label(PathRows *s, const char *data, int len)
 {
-	uint32		code;
+	uint32		code = 0;
 	uint32		h;
 	int32		id;
 
 	if (s->last >= 0 && s->len[s->last] == len &&
 		memcmp(s->arena + s->off[s->last], data, len) == 0)
 		return s->last;
-	code = hash_bytes((const unsigned char *) data, len);
-	if (s->hash != NULL)
+	if (s->hash == NULL)
 	{
+		for (id = 0; id < s->nlabels; id++)
+			if (s->len[id] == len && memcmp(s->arena + s->off[id], data, len) == 0)
+				return s->last = id;
+	}
+	else
+	{
+		code = hash_bytes((const unsigned char *) data, len);
 		for (h = code & (s->hash_size - 1); s->hash[h] != 0; h = (h + 1) & (s->hash_size - 1))
 		{
 			id = s->hash[h] - 1;
@@ -255,48 +310,49 @@ path_rows_label(PathRows *s, const char *data, int len)
 		}
 	}
 	if (s->nlabels == s->maxlabels)
+		path_rows_grow_labels(s);
+	if ((uint64) s->arena_len + len > s->arena_max)
 	{
-		int			newmax = Max(8, 2 * s->maxlabels);
+		uint64		newmax = Max(2 * (uint64) s->arena_max, (uint64) s->arena_len + len);
 
-		if (s->off == NULL)
-		{
-			s->off = MemoryContextAlloc(s->cxt, sizeof(Size) * newmax);
-			s->len = MemoryContextAlloc(s->cxt, sizeof(int) * newmax);
-			s->code = MemoryContextAlloc(s->cxt, sizeof(uint32) * newmax);
-		}
-		else
-		{
-			s->off = repalloc(s->off, sizeof(Size) * newmax);
-			s->len = repalloc(s->len, sizeof(int) * newmax);
-			s->code = repalloc(s->code, sizeof(uint32) * newmax);
-		}
-		s->maxlabels = newmax;
-	}
-	if (s->arena_len + len > s->arena_max)
-	{
-		Size		newmax = Max(Max(256, 2 * s->arena_max), s->arena_len + len);
-
-		if (newmax > MaxAllocHugeSize)
+		if (newmax > PG_UINT32_MAX || newmax > MaxAllocHugeSize)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("too many distinct labels in one group")));
-		s->arena = s->arena == NULL ? MemoryContextAllocHuge(s->cxt, newmax)
-			: repalloc_huge(s->arena, newmax);
-		s->arena_max = newmax;
+		if (s->arena == s->inline_arena)
+		{
+			s->arena = MemoryContextAllocHuge(s->cxt, newmax);
+			memcpy(s->arena, s->inline_arena, s->arena_len);
+		}
+		else
+			s->arena = repalloc_huge(s->arena, newmax);
+		s->arena_max = (uint32) newmax;
 	}
 	id = s->nlabels++;
 	memcpy(s->arena + s->arena_len, data, len);
 	s->off[id] = s->arena_len;
 	s->len[id] = len;
-	s->code[id] = code;
 	s->arena_len += len;
-	if (s->hash == NULL || 2 * s->nlabels > s->hash_size)
-		path_rows_rehash(s, s->hash == NULL ? 16 : 2 * s->hash_size);
-	else
+	if (s->hash != NULL)
 	{
-		for (h = code & (s->hash_size - 1); s->hash[h] != 0; h = (h + 1) & (s->hash_size - 1))
-			;
-		s->hash[h] = id + 1;
+		s->code[id] = code;
+		if (2 * s->nlabels > s->hash_size)
+			path_rows_rehash(s, 2 * s->hash_size);
+		else
+		{
+			for (h = code & (s->hash_size - 1); s->hash[h] != 0; h = (h + 1) & (s->hash_size - 1))
+				;
+			s->hash[h] = id + 1;
+		}
+	}
+	else if (s->nlabels > PATH_ROWS_SCAN_LABELS)
+	{
+		int			i;
+
+		s->code = MemoryContextAlloc(s->cxt, sizeof(uint32) * s->maxlabels);
+		for (i = 0; i < s->nlabels; i++)
+			s->code[i] = hash_bytes((const unsigned char *) s->arena + s->off[i], s->len[i]);
+		path_rows_rehash(s, 64);
 	}
 	return s->last = id;
 }
@@ -306,14 +362,19 @@ path_rows_add(PathRows *s, int64 ts, int32 label, bool base)
 {
 	if (s->n == s->max)
 	{
-		int64		newmax = Max(16, 2 * s->max);
+		int64		newmax = 2 * s->max;
 
 		if ((Size) newmax * sizeof(PathRowEvent) > MaxAllocHugeSize)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("too many events in one group")));
-		s->ev = s->ev == NULL ? MemoryContextAllocHuge(s->cxt, sizeof(PathRowEvent) * newmax)
-			: repalloc_huge(s->ev, sizeof(PathRowEvent) * newmax);
+		if (s->ev == s->inline_ev)
+		{
+			s->ev = MemoryContextAllocHuge(s->cxt, sizeof(PathRowEvent) * newmax);
+			memcpy(s->ev, s->inline_ev, sizeof(s->inline_ev));
+		}
+		else
+			s->ev = repalloc_huge(s->ev, sizeof(PathRowEvent) * newmax);
 		s->max = newmax;
 	}
 	s->ev[s->n].ts = ts;
@@ -410,23 +471,58 @@ path_label_rank_cmp(const void *a, const void *b, void *arg)
 static void
 path_rows_sort(PathRows *s)
 {
-	int32	   *ids = palloc(sizeof(int32) * Max(s->nlabels, 1));
-	int32	   *rank = palloc(sizeof(int32) * Max(s->nlabels, 1));
+	int32		small_ids[PATH_ROWS_SCAN_LABELS];
+	int32		small_rank[PATH_ROWS_SCAN_LABELS];
+	int32	   *ids = small_ids;
+	int32	   *rank = small_rank;
 	int32		i;
 	int64		j;
 	bool		sorted = true;
 
+	if (s->nlabels > PATH_ROWS_SCAN_LABELS)
+	{
+		ids = palloc(sizeof(int32) * s->nlabels);
+		rank = palloc(sizeof(int32) * s->nlabels);
+	}
 	for (i = 0; i < s->nlabels; i++)
 		ids[i] = i;
-	qsort_arg(ids, s->nlabels, sizeof(int32), path_label_rank_cmp, s);
+	if (s->nlabels <= PATH_ROWS_SCAN_LABELS)
+	{
+		for (i = 1; i < s->nlabels; i++)
+		{
+			int32		x = ids[i];
+			int32		k = i;
+
+			for (; k > 0 && path_label_rank_cmp(&ids[k - 1], &x, s) > 0; k--)
+				ids[k] = ids[k - 1];
+			ids[k] = x;
+		}
+	}
+	else
+		qsort_arg(ids, s->nlabels, sizeof(int32), path_label_rank_cmp, s);
 	for (i = 0; i < s->nlabels; i++)
 		rank[ids[i]] = i;
 	for (j = 1; j < s->n && sorted; j++)
 		sorted = path_row_cmp(&s->ev[j - 1], &s->ev[j], rank) <= 0;
-	if (!sorted)
+	if (!sorted && s->n <= 32)
+	{
+		for (j = 1; j < s->n; j++)
+		{
+			PathRowEvent x = s->ev[j];
+			int64		k = j;
+
+			for (; k > 0 && path_row_cmp(&s->ev[k - 1], &x, rank) > 0; k--)
+				s->ev[k] = s->ev[k - 1];
+			s->ev[k] = x;
+		}
+	}
+	else if (!sorted)
 		qsort_arg(s->ev, s->n, sizeof(PathRowEvent), path_row_cmp, rank);
-	pfree(ids);
-	pfree(rank);
+	if (ids != small_ids)
+	{
+		pfree(ids);
+		pfree(rank);
+	}
 }
 
 PG_FUNCTION_INFO_V1(next_event_final);
@@ -698,3 +794,5 @@ journey_path_agg(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	PG_RETURN_POINTER(result);
 }
+
+StaticAssertDecl(sizeof(PathRows) <= 512, "a PathRows fits a 512-byte chunk");

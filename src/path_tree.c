@@ -700,21 +700,33 @@ path_tree_flatten(const PathTree *t)
  * transition k holds its gap.  A label longer than PATH_MAX_LABEL_LEN is
  * an error (it bounds the value's size).
  */
+static inline uint8 *
+path_write_u32(uint8 *p, uint32 v)
+{
+	v = pg_hton32(v);
+	memcpy(p, &v, 4);
+	return p + 4;
+}
+
+static inline uint8 *
+path_write_i64(uint8 *p, int64 v)
+{
+	uint64		n = pg_hton64((uint64) v);
+
+	memcpy(p, &n, 8);
+	return p + 8;
+}
+
 struct varlena *
 path_tree_from_walk(const PathWalk *w, const char *const *data, const int *len)
 {
-	StringInfoData buf;
 	struct varlena *result;
+	Size		size = VARHDRSZ + PATH_HEADER_SIZE;
+	uint8	   *p;
 	int			k;
 
 	if (w->n == 0)
 		return NULL;
-	initStringInfo(&buf);
-	appendStringInfoSpaces(&buf, VARHDRSZ);
-	appendStringInfoChar(&buf, PATH_TREE_VERSION);
-	appendStringInfoChar(&buf, 0);
-	appendStringInfoChar(&buf, (char) w->n);
-	appendStringInfoChar(&buf, 0);
 	for (k = 0; k < w->n; k++)
 	{
 		int			l = len[w->label[k]];
@@ -725,23 +737,37 @@ path_tree_from_walk(const PathWalk *w, const char *const *data, const int *len)
 					 errmsg("path label is too long"),
 					 errdetail("A label of a path is %d bytes; a path_tree takes labels of at most %d bytes.",
 							   l, PATH_MAX_LABEL_LEN)));
-		appendStringInfoChar(&buf, 1);
-		path_put_u32(&buf, (uint32) l);
-		appendBinaryStringInfo(&buf, data[w->label[k]], l);
-		path_put_i64(&buf, 1);
-		path_put_i64(&buf, 0);
+		size += 1 + 4 + l + 16;
+	}
+	size += (Size) (w->n - 1) * (2 + 2 + 16);
+	result = palloc(size);
+	SET_VARSIZE(result, size);
+	p = (uint8 *) VARDATA(result);
+	*p++ = PATH_TREE_VERSION;
+	*p++ = 0;
+	*p++ = (uint8) w->n;
+	*p++ = 0;
+	for (k = 0; k < w->n; k++)
+	{
+		int			l = len[w->label[k]];
+
+		*p++ = 1;
+		p = path_write_u32(p, (uint32) l);
+		memcpy(p, data[w->label[k]], l);
+		p += l;
+		p = path_write_i64(p, 1);
+		p = path_write_i64(p, 0);
 	}
 	for (k = 0; k + 1 < w->n; k++)
 	{
-		appendStringInfoChar(&buf, 0);
-		appendStringInfoChar(&buf, 1);
-		appendStringInfoChar(&buf, 0);
-		appendStringInfoChar(&buf, 0);
-		path_put_i64(&buf, 1);
-		path_put_i64(&buf, w->at[k + 1] - w->at[k]);
+		*p++ = 0;
+		*p++ = 1;
+		*p++ = 0;
+		*p++ = 0;
+		p = path_write_i64(p, 1);
+		p = path_write_i64(p, w->at[k + 1] - w->at[k]);
 	}
-	result = (struct varlena *) buf.data;
-	SET_VARSIZE(result, buf.len);
+	Assert((Size) (p - (uint8 *) result) == size);
 	return result;
 }
 
@@ -1087,8 +1113,8 @@ path_tree_edges(PG_FUNCTION_ARGS)
 			int			j,
 						k;
 
-			/* its transitions by customers, then display order ('(other)' last) */
-			for (b = 0; b < PATH_SLOTS; b++)
+			/* its transitions by customers, then display order; '(other)' last */
+			for (b = 0; b < PATH_OTHER; b++)
 			{
 				if (agg[fa][b] == NULL)
 					continue;
@@ -1097,6 +1123,8 @@ path_tree_edges(PG_FUNCTION_ARGS)
 				order[j] = b;
 				n++;
 			}
+			if (agg[fa][PATH_OTHER] != NULL)
+				order[n++] = PATH_OTHER;
 			for (k = 0; k < n; k++)
 			{
 				Datum		values[8];
