@@ -122,6 +122,15 @@ SELECT count(*) AS rows_shown, count(*) FILTER (WHERE to_label = '(other)') AS o
        sum(customers) AS customers, max(customers) FILTER (WHERE to_label = '(other)') AS in_other
 FROM path_edges((SELECT rollup(p) FROM pa_many), 100);
 SELECT (SELECT rollup(p) FROM pa_many)::text = (SELECT rollup(t) FROM (SELECT rollup(p) AS t FROM pa_many GROUP BY c % 3) s)::text AS parts_equal;
+-- many groups (hash and sorted aggregation), and a running roll-up (window)
+SELECT c % 4 AS part, num_paths(rollup(p)), path_steps(rollup(p)) FROM pa_many GROUP BY 1 ORDER BY 1;
+SET enable_hashagg = off;
+SELECT c % 4 AS part, num_paths(rollup(p)) FROM pa_many GROUP BY 1 ORDER BY 1;
+RESET enable_hashagg;
+SELECT c, num_paths(rollup(p) OVER (ORDER BY c)) AS running FROM pa_many WHERE c <= 3 ORDER BY c;
+-- timestamp (without time zone) overloads: the values taken as UTC
+SELECT next_event(ts::timestamp, name, name = 'activate'), path_steps(path_agg(ts::timestamp, name, name = 'activate', 4))
+FROM pa_events WHERE customer_id = 1;
 
 -- text form: the binary form in hex (version 1); both round-trip
 SELECT p::text FROM pa_paths WHERE customer_id = 5;

@@ -148,10 +148,10 @@ path_level_evict(PathTree *t, int lev, int w)
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("path_tree count out of range")));
 	l->count[w] = 0;
-	if (lev < PATH_MAX_STEPS - 1)
+	if (lev < PATH_MAX_STEPS - 1 && t->gaps[lev] != NULL)
 		for (s = 0; s < PATH_SLOTS; s++)
 			path_gaps_move(t, &t->gaps[lev][PATH_OTHER][s], &t->gaps[lev][w][s]);
-	if (lev > 0)
+	if (lev > 0 && t->gaps[lev - 1] != NULL)
 		for (s = 0; s < PATH_SLOTS; s++)
 			path_gaps_move(t, &t->gaps[lev - 1][s][PATH_OTHER], &t->gaps[lev - 1][s][w]);
 	pfree(l->data[w]);
@@ -545,6 +545,8 @@ path_tree_merge_value(PathTree *t, const struct varlena *value, JourneyOrigin or
 			MemoryContext old;
 
 			path_read_edge(&cur, &from, &to, &n, &usec, &sketch);
+			if (t->gaps[d] == NULL)
+				t->gaps[d] = MemoryContextAllocZero(t->cxt, sizeof(Durations *[PATH_SLOTS][PATH_SLOTS]));
 			slot = &t->gaps[d][map[d][from]][map[d + 1][to]];
 			old = MemoryContextSwitchTo(t->cxt);
 			if (sketch == NULL)
@@ -668,7 +670,7 @@ path_tree_flatten(const PathTree *t)
 		for (a = 0; a <= n[d]; a++)
 			for (b = 0; b <= n[d + 1]; b++)
 			{
-				const Durations *g = t->gaps[d][order[d][a]][order[d + 1][b]];
+				const Durations *g = t->gaps[d] == NULL ? NULL : t->gaps[d][order[d][a]][order[d + 1][b]];
 
 				if (g == NULL)
 					continue;
@@ -940,7 +942,7 @@ path_tree_merge(PG_FUNCTION_ARGS)
 		e = (PathTreeExpanded *) DatumGetEOHP(state);
 	else
 	{
-		MemoryContext cxt = AllocSetContextCreate(aggcxt, "path_tree", ALLOCSET_DEFAULT_SIZES);
+		MemoryContext cxt = AllocSetContextCreate(aggcxt, "path_tree", ALLOCSET_SMALL_SIZES);
 
 		e = MemoryContextAllocZero(cxt, sizeof(PathTreeExpanded));
 		EOH_init_header(&e->hdr, &path_expanded_methods, cxt);
@@ -1096,7 +1098,7 @@ path_tree_edges(PG_FUNCTION_ARGS)
 		for (a = 0; a < PATH_SLOTS; a++)
 			for (b = 0; b < PATH_SLOTS; b++)
 			{
-				const Durations *g = t->gaps[d][a][b];
+				const Durations *g = t->gaps[d] == NULL ? NULL : t->gaps[d][a][b];
 				Durations **dst;
 
 				if (g == NULL)
@@ -1192,7 +1194,7 @@ path_tree_nodes(PG_FUNCTION_ARGS)
 
 		path_shown(&t->level[d], top, &s);
 		memset(out, 0, sizeof(out));
-		if (d + 1 < t->depth)
+		if (d + 1 < t->depth && t->gaps[d] != NULL)
 			for (a = 0; a < PATH_SLOTS; a++)
 				for (b = 0; b < PATH_SLOTS; b++)
 					if (t->gaps[d][a][b] != NULL)

@@ -70,8 +70,11 @@ typedef struct PathTree
 	MemoryContext cxt;			/* labels and sketches live here */
 	int			depth;
 	PathLevel	level[PATH_MAX_STEPS];
-	/* gaps[d][from][to]: transition step d+1 -> d+2 (0-based d), or NULL */
-	Durations  *gaps[PATH_MAX_STEPS - 1][PATH_SLOTS][PATH_SLOTS];
+	/*
+	 * gaps[d][from][to]: transition step d+1 -> d+2 (0-based d), or NULL;
+	 * gaps[d] itself is NULL until the transition has an edge
+	 */
+	Durations  *(*gaps[PATH_MAX_STEPS - 1])[PATH_SLOTS];
 } PathTree;
 
 /* One customer's path, as the walk finds it (label ids of the caller). */
