@@ -185,9 +185,9 @@ typedef struct PathRowEvent
  * Labels are looked up by a scan while there are few, by a hash table
  * after.
  */
-#define PATH_ROWS_INLINE_EVENTS 12
+#define PATH_ROWS_INLINE_EVENTS 10
 #define PATH_ROWS_INLINE_LABELS 8
-#define PATH_ROWS_INLINE_ARENA	128
+#define PATH_ROWS_INLINE_ARENA	96
 #define PATH_ROWS_SCAN_LABELS	8
 
 typedef struct PathRows
@@ -195,6 +195,7 @@ typedef struct PathRows
 	MemoryContext cxt;
 	PathRowEvent *ev;			/* inline_ev or palloc'd */
 	char	   *arena;			/* label bytes: inline_arena or palloc'd */
+	uint64	   *prefix;			/* per label id: its first 8 bytes, zero-padded */
 	uint32	   *off;			/* per label id: inline_off or palloc'd */
 	int32	   *len;
 	uint32	   *code;			/* per label id, once hashed */
@@ -207,11 +208,11 @@ typedef struct PathRows
 	uint32		arena_max;
 	int32		nlabels;
 	int32		maxlabels;
-	int32		last;			/* the last label looked up, -1 */
 	int32		hash_size;
 	int16		steps;
 	bool		backward;
 	PathRowEvent inline_ev[PATH_ROWS_INLINE_EVENTS];
+	uint64		inline_prefix[PATH_ROWS_INLINE_LABELS];
 	uint32		inline_off[PATH_ROWS_INLINE_LABELS];
 	int32		inline_len[PATH_ROWS_INLINE_LABELS];
 	char		inline_arena[PATH_ROWS_INLINE_ARENA];
@@ -228,10 +229,10 @@ path_rows_create(MemoryContext cxt)
 	s->max = PATH_ROWS_INLINE_EVENTS;
 	s->arena = s->inline_arena;
 	s->arena_max = PATH_ROWS_INLINE_ARENA;
+	s->prefix = s->inline_prefix;
 	s->off = s->inline_off;
 	s->len = s->inline_len;
 	s->maxlabels = PATH_ROWS_INLINE_LABELS;
-	s->last = -1;
 	return s;
 }
 
@@ -266,13 +267,16 @@ path_rows_grow_labels(PathRows *s)
 				 errmsg("too many distinct labels in one group")));
 	if (s->off == s->inline_off)
 	{
+		s->prefix = MemoryContextAlloc(s->cxt, sizeof(uint64) * newmax);
 		s->off = MemoryContextAlloc(s->cxt, sizeof(uint32) * newmax);
 		s->len = MemoryContextAlloc(s->cxt, sizeof(int32) * newmax);
+		memcpy(s->prefix, s->inline_prefix, sizeof(s->inline_prefix));
 		memcpy(s->off, s->inline_off, sizeof(s->inline_off));
 		memcpy(s->len, s->inline_len, sizeof(s->inline_len));
 	}
 	else
 	{
+		s->prefix = repalloc_huge(s->prefix, sizeof(uint64) * newmax);
 		s->off = repalloc_huge(s->off, sizeof(uint32) * newmax);
 		s->len = repalloc_huge(s->len, sizeof(int32) * newmax);
 	}
@@ -281,22 +285,38 @@ path_rows_grow_labels(PathRows *s)
 	s->maxlabels = newmax;
 }
 
+/* The first 8 bytes of a label, zero-padded. */
+static inline uint64
+path_label_prefix(const char *data, int len)
+{
+	uint64		p = 0;
+
+	memcpy(&p, data, Min(len, 8));
+	return p;
+}
+
+/* Label id's bytes equal (data, len), whose prefix is p? */
+static inline bool
+path_rows_label_eq(const PathRows *s, int32 id, uint64 p, const char *data, int len)
+{
+	return s->prefix[id] == p && s->len[id] == len &&
+		(len <= 8 || memcmp(s->arena + s->off[id] + 8, data + 8, len - 8) == 0);
+}
+
 /* The id of a label, added when new. */
 static int32
 path_rows_label(PathRows *s, const char *data, int len)
 {
+	uint64		p = path_label_prefix(data, len);
 	uint32		code = 0;
 	uint32		h;
 	int32		id;
 
-	if (s->last >= 0 && s->len[s->last] == len &&
-		memcmp(s->arena + s->off[s->last], data, len) == 0)
-		return s->last;
 	if (s->hash == NULL)
 	{
 		for (id = 0; id < s->nlabels; id++)
-			if (s->len[id] == len && memcmp(s->arena + s->off[id], data, len) == 0)
-				return s->last = id;
+			if (path_rows_label_eq(s, id, p, data, len))
+				return id;
 	}
 	else
 	{
@@ -304,9 +324,8 @@ path_rows_label(PathRows *s, const char *data, int len)
 		for (h = code & (s->hash_size - 1); s->hash[h] != 0; h = (h + 1) & (s->hash_size - 1))
 		{
 			id = s->hash[h] - 1;
-			if (s->code[id] == code && s->len[id] == len &&
-				memcmp(s->arena + s->off[id], data, len) == 0)
-				return s->last = id;
+			if (s->code[id] == code && path_rows_label_eq(s, id, p, data, len))
+				return id;
 		}
 	}
 	if (s->nlabels == s->maxlabels)
@@ -330,6 +349,7 @@ path_rows_label(PathRows *s, const char *data, int len)
 	}
 	id = s->nlabels++;
 	memcpy(s->arena + s->arena_len, data, len);
+	s->prefix[id] = p;
 	s->off[id] = s->arena_len;
 	s->len[id] = len;
 	s->arena_len += len;
@@ -354,7 +374,7 @@ path_rows_label(PathRows *s, const char *data, int len)
 			s->code[i] = hash_bytes((const unsigned char *) s->arena + s->off[i], s->len[i]);
 		path_rows_rehash(s, 64);
 	}
-	return s->last = id;
+	return id;
 }
 
 static void
