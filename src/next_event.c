@@ -553,7 +553,7 @@ next_event_final(PG_FUNCTION_ARGS)
 	NextWalk	w;
 	int64		i;
 
-	if (s == NULL || s->n == 0 || !next_walk_init(&w, s->k, s->backward, s->n))
+	if (s == NULL || s->n == 0 || s->k < 1 || !next_walk_init(&w, s->k, s->backward, s->n))
 		PG_RETURN_NULL();
 	path_rows_sort(s);
 	for (i = 0; i < s->n; i++)
@@ -581,7 +581,7 @@ path_agg_final(PG_FUNCTION_ARGS)
 	if (s == NULL || s->n == 0)
 		PG_RETURN_NULL();
 	path_rows_sort(s);
-	path_walk_init(&w, s->steps, s->gap);
+	path_walk_init(&w, path_check_steps(s->steps), s->gap);
 	for (i = 0; i < s->n; i++)
 	{
 		if ((i & PATH_INTERRUPT_EVERY) == 0)
@@ -639,6 +639,7 @@ path_rows_deserialize(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 	PathRows   *s = path_rows_create(aggcxt);
 	int32		nlabels;
+	int32		steps;
 	int64		n;
 	int64		i;
 	const char *what = "path state";
@@ -646,8 +647,13 @@ path_rows_deserialize(PG_FUNCTION_ARGS)
 	journey_bytea_reader(&buf, PG_GETARG_BYTEA_PP(0));
 	s->backward = journey_recv_uint8(&buf, what) != 0;
 	s->k = journey_recv_int64(&buf, what);
-	s->steps = journey_recv_int32(&buf, what);
+	steps = journey_recv_int32(&buf, what);
+	if (steps < 0 || steps > PATH_MAX_STEPS)
+		journey_invalid_value(JOURNEY_FROM_STATE, what, "The state's parameters are out of range.");
+	s->steps = (int16) steps;
 	s->gap = journey_recv_int64(&buf, what);
+	if (s->k < 0 || s->gap < -1)
+		journey_invalid_value(JOURNEY_FROM_STATE, what, "The state's parameters are out of range.");
 	nlabels = journey_recv_int32(&buf, what);
 	if (nlabels < 0)
 		journey_invalid_value(JOURNEY_FROM_STATE, what, "The state has %d labels.", nlabels);
