@@ -33,7 +33,7 @@ SET LOCAL client_min_messages = error;   -- the fits of the seeds warn
 SET LOCAL timezone = 'UTC';
 -- a pathological input must not hang the suite: the whole file takes ~30 s
 SET LOCAL statement_timeout = '300s';
-SELECT plan(69);
+SELECT plan(74);
 SELECT setseed(0.1729);
 
 ------------------------------------------------------------------ seeds
@@ -206,6 +206,14 @@ SELECT pg_temp.fz_put('journey', 'ends of time, quoted labels, extreme amounts',
             ('294276-12-31 23:59:59.999999+00', E'back\\slash, comma}', -12345678901234567890.123456789),
             ('2024-01-01', '', NULL), ('2024-01-01', 'é ünï', 0), ('2024-01-01', 'é ünï', 0)) x(ts, l, a))$$);
 SELECT pg_temp.fz_put('journey', 'one event', $$journey_agg(timestamptz '2000-01-01', 'x')$$);
+-- path_tree
+SELECT pg_temp.fz_put('path_tree', 'ordinary',
+  $$(SELECT rollup(p) FROM (SELECT c, path_agg(timestamptz '2026-01-01' + (c * 7919 % 97 + s) * interval '1 minute', 'l' || ((c * s) % 5), s = 0, 4) AS p
+                            FROM generate_series(1, 50) c, generate_series(0, 5) s GROUP BY c) x)$$);
+SELECT pg_temp.fz_put('path_tree', 'one path', $$(SELECT path_agg(timestamptz '2026-01-01' + s * interval '1 hour', 'step ' || s, s = 0, 3) FROM generate_series(0, 2) s)$$);
+SELECT pg_temp.fz_put('path_tree', 'folded, 17 labels',
+  $$(SELECT rollup(p) FROM (SELECT c, path_agg(timestamptz '2026-01-01' + s * interval '1 hour' + c * interval '1 second', CASE WHEN s = 0 THEN 's' ELSE 'p' || (c % 20) END, s = 0, 2) AS p
+                            FROM generate_series(1, 40) c, generate_series(0, 1) s GROUP BY c) x)$$);
 
 -- touch_outcomes, touch_report
 SELECT pg_temp.fz_put('touch_outcomes', 'ordinary',
@@ -511,7 +519,11 @@ INSERT INTO fz_probe VALUES
   ('touch_outcomes', 'touch_report_add(NULL, $1::touch_outcomes)'),
   ('touch_report', '(SELECT array_agg(r) FROM touch_report_rows($1::touch_report) r)'),
   ('touch_report', 'touch_report_totals($1::touch_report)'),
-  ('touch_report', 'touch_report_merge($1::touch_report, $1::touch_report)');
+  ('touch_report', 'touch_report_merge($1::touch_report, $1::touch_report)'),
+  ('path_tree', '(SELECT array_agg(e) FROM path_edges($1::path_tree, 100) e)'),
+  ('path_tree', '(SELECT array_agg(n) FROM path_nodes($1::path_tree, 3) n)'),
+  ('path_tree', 'ARRAY[num_paths($1::path_tree), path_steps($1::path_tree)]'),
+  ('path_tree', 'path_tree_merge($1::path_tree, $1::path_tree)');
 
 -- An error code allowed for bad input of this kind (text or binary).
 CREATE FUNCTION pg_temp.fz_allowed(state text, kind text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
@@ -757,7 +769,7 @@ END $$;
 SELECT is_empty($$
   SELECT t, count(DISTINCT s.label) AS seeds, count(m.id) AS mutations
   FROM unnest(ARRAY['durations', 'funnel_path', 'funnel', 'rfm', 'rfm_model', 'unit_economics',
-                    'clv_data', 'clv_model', 'cohort_retention', 'cohort_value', 'journey', 'touch_outcomes', 'touch_report']) t
+                    'clv_data', 'clv_model', 'cohort_retention', 'cohort_value', 'journey', 'touch_outcomes', 'touch_report', 'path_tree']) t
   LEFT JOIN fz_seed s ON s.typ = t LEFT JOIN fz_mut m ON m.typ = t AND m.label = s.label
   GROUP BY t HAVING count(DISTINCT s.label) < 3 OR count(m.id) < 500
 $$, 'every type has at least 3 seeds and 500 mutations');
@@ -775,6 +787,7 @@ SELECT pg_temp.fz_tests('cohort_value');
 SELECT pg_temp.fz_tests('journey');
 SELECT pg_temp.fz_tests('touch_outcomes');
 SELECT pg_temp.fz_tests('touch_report');
+SELECT pg_temp.fz_tests('path_tree');
 
 SELECT is_empty($$
   SELECT typ, kind, how, left(coalesce(lit, encode(bin, 'hex')), 200) AS input, round(ms) AS ms
