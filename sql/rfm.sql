@@ -150,7 +150,7 @@ FROM (VALUES (timestamptz '-infinity', float8 '-Infinity'), ('2024-01-01', 0), (
 ORDER BY ts;
 
 -- Errors: bins NULL or out of range, bins changing within a partition.
-SELECT rfm_score(now(), 1, 1, NULL) OVER ();
+SELECT rfm_score(now(), 1, 1, NULL::integer) OVER ();
 SELECT rfm_score(now(), 1, 1, 1) OVER ();
 SELECT rfm_score(now(), 1, 1, 10) OVER ();
 SELECT rfm_score(now(), 1, 1, i) OVER () FROM generate_series(2, 3) i;
@@ -189,7 +189,7 @@ FROM rfm_models ORDER BY region;
 
 -- Errors: NULL model or bins, bins changing, merging different bins.
 SELECT rfm_score(NULL::rfm_model, now(), 1, 1);
-SELECT rfm_model(now(), 1, 1, NULL);
+SELECT rfm_model(now(), 1, 1, NULL::integer);
 SELECT rfm_model(now(), 1, 1, i) FROM generate_series(2, 3) i;
 SELECT rfm_model_merge(rfm_model(now(), 1, 1, 2), rfm_model(now(), 1, 1, 3)) FROM generate_series(1, 2);
 
@@ -223,23 +223,28 @@ FROM unnest(ARRAY[
   'v1 bins=5 n=1 r=0: f=0:1 m=0:1']) v;
 
 -- Bad binary input for rfm_model: every length, count and value checked.
--- The binary form of a one-customer model is 73 bytes: version, bins,
--- n (8), then per dimension shift (1), number of values (4) and
--- (key, count) pairs of 8 bytes each; we break one thing at a time.
-CREATE TEMP TABLE one AS SELECT rfm_model_send('v1 bins=5 n=1 r=0:0 f=0:1 m=0:-2') AS b;
+-- The binary form of a one-customer model is 75 bytes: version, bins of
+-- recency, frequency, monetary, n (8), then per dimension shift (1),
+-- number of values (4) and (key, count) pairs of 8 bytes each; we break
+-- one thing at a time.  0.1.0's form (version 1) had one bins byte.
+CREATE TEMP TABLE one AS SELECT rfm_model_send('v2 bins=5 n=1 r=0:0 f=0:1 m=0:-2') AS b;
 SELECT length(b), recv_try('rfm_model', b) AS valid FROM one;
 SELECT label, recv_try('rfm_model', bad) AS result FROM one, LATERAL (VALUES
+  ('version 1 (0.1.0)',   '\x0105'::bytea || substring(b from 5)),
+  ('version 1, 3 bins',   '\x0103'::bytea || substring(b from 5)),
+  ('per dimension',       set_byte(set_byte(b, 2, 3), 3, 4)),
   ('empty',               '\x'::bytea),
   ('truncated',           substring(b from 1 for 40)),
   ('bytes left over',     b || '\x00'::bytea),
-  ('version 2',           set_byte(b, 0, 2)),
+  ('version 3',           set_byte(b, 0, 3)),
   ('bins 10',             set_byte(b, 1, 10)),
-  ('n = 2',               set_byte(b, 9, 2)),
-  ('shift 64',            set_byte(b, 10, 64)),
-  ('2^31-1 values',       overlay(b placing '\x7fffffff' from 12 for 4)),
-  ('zero count',          set_byte(b, 30, 0)),
-  ('a NaN bit pattern',   overlay(b placing '\xfff0000000000001' from 37 for 8)),
-  ('-0 bit pattern',      overlay(b placing '\x7fffffffffffffff' from 58 for 8))
+  ('monetary bins 1',     set_byte(b, 3, 1)),
+  ('n = 2',               set_byte(b, 11, 2)),
+  ('shift 64',            set_byte(b, 12, 64)),
+  ('2^31-1 values',       overlay(b placing '\x7fffffff' from 14 for 4)),
+  ('zero count',          set_byte(b, 32, 0)),
+  ('a NaN bit pattern',   overlay(b placing '\xfff0000000000001' from 39 for 8)),
+  ('-0 bit pattern',      overlay(b placing '\x7fffffffffffffff' from 60 for 8))
 ) v(label, bad);
 
 -- ============================================================

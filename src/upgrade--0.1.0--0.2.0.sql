@@ -21,9 +21,42 @@
 -- The label form is new in 0.2.0: src/funnel_labels.sql, appended below.
 
 -- rfm
--- rfm_segment_map() fixes its search_path like every SQL function of the
--- extension (its body was and is fully qualified).
-ALTER FUNCTION rfm_segment_map() SET search_path = pg_catalog, pg_temp;
+-- The rfm type and rfm_model carry a scale per dimension (rfm: a second
+-- layout used only when the scales differ, 0.1.0 values unchanged;
+-- rfm_model: format version 2, version 1 values converted when read), in
+-- the shared library; the new functions are in src/rfm_more.sql, appended
+-- below.  rfm_segment_map() fixes its search_path like every SQL function
+-- of the extension (its body was and is fully qualified), and its rules
+-- gain a priority and an action.  Written as CREATE OR REPLACE, the one
+-- use PostgreSQL's extension guidelines allow (see outreach below): the
+-- function is a member of this extension, and views using it keep working.
+CREATE OR REPLACE FUNCTION rfm_segment_map() RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS $map$ SELECT '[
+  {"segment": "Champions",           "r": [4, 5], "fm": [4, 5], "priority": 3,
+   "action": "Reward them: early access, referrals, reviews; no discounts needed"},
+  {"segment": "Loyal Customers",     "r": [3, 5], "fm": [3, 5], "priority": 4,
+   "action": "Upsell higher tiers, loyalty programme, ask for reviews"},
+  {"segment": "Can''t Lose Them",     "r": [1, 1], "fm": [4, 5], "priority": 1,
+   "action": "Win them back personally: call, renewal offer, find out what went wrong"},
+  {"segment": "At Risk",             "r": [1, 2], "fm": [3, 5], "priority": 2,
+   "action": "Personal reactivation: tailored offer, reminder of what they used"},
+  {"segment": "Potential Loyalists", "r": [4, 5], "fm": [2, 3], "priority": 5,
+   "action": "Membership or loyalty offer, recommend the next product"},
+  {"segment": "Need Attention",      "r": [3, 3], "fm": [2, 3], "priority": 6,
+   "action": "Limited-time offer based on their past purchases"},
+  {"segment": "New Customers",       "r": [5, 5], "fm": [1, 2], "priority": 7,
+   "action": "Onboarding: help them to a first success, then a second purchase"},
+  {"segment": "Promising",           "r": [3, 4], "fm": [1, 2], "priority": 8,
+   "action": "Build awareness: free trial, content, a small incentive"},
+  {"segment": "About To Sleep",      "r": [2, 2], "fm": [2, 3], "priority": 9,
+   "action": "Reconnect with popular products and useful content"},
+  {"segment": "Hibernating",         "r": [2, 2], "fm": [1, 2], "priority": 10,
+   "action": "Low-cost automated campaign; relevant products, special price"},
+  {"segment": "Lost",                "r": [1, 1], "fm": [1, 3], "priority": 11,
+   "action": "Do not spend effort beyond one automated win-back"}
+]'::pg_catalog.jsonb $map$;
 
 -- unit_economics
 
