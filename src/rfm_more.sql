@@ -70,3 +70,70 @@ CREATE FUNCTION rfm_segment_actions(OUT segment text, OUT priority integer, OUT 
     SET search_path = pg_catalog, pg_temp
     AS $fn$ SELECT * FROM @extschema@.rfm_segment_actions(@extschema@.rfm_segment_map()) $fn$;
 COMMENT ON FUNCTION rfm_segment_actions() IS 'the segments of the default rfm segment map with their priority and action';
+
+-- Migration between segments (src/rfm_transitions.c): customers per
+-- (from segment, to segment) pair, NULL for no score on that side.
+CREATE TYPE rfm_transitions;
+
+CREATE FUNCTION rfm_transitions_in(cstring) RETURNS rfm_transitions
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rfm_transitions_out(rfm_transitions) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rfm_transitions_recv(internal) RETURNS rfm_transitions
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rfm_transitions_send(rfm_transitions) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE rfm_transitions (
+    INPUT = rfm_transitions_in,
+    OUTPUT = rfm_transitions_out,
+    RECEIVE = rfm_transitions_recv,
+    SEND = rfm_transitions_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE rfm_transitions IS 'customers per (from segment, to segment) pair between two RFM scorings';
+
+-- Transitions (not strict: a row with both scores NULL is skipped, a NULL
+-- map is an error).
+CREATE FUNCTION rfm_transitions_add(rfm_transitions, rfm, rfm) RETURNS rfm_transitions
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION rfm_transitions_add(rfm_transitions, rfm, rfm, jsonb) RETURNS rfm_transitions
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION rfm_transitions_merge(rfm_transitions, rfm_transitions) RETURNS rfm_transitions
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rfm_transitions_final(rfm_transitions) RETURNS rfm_transitions
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE rfm_transitions(before rfm, after rfm) (
+    SFUNC = rfm_transitions_add,
+    STYPE = rfm_transitions,
+    FINALFUNC = rfm_transitions_final,
+    COMBINEFUNC = rfm_transitions_merge,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE rfm_transitions(rfm, rfm) IS 'customers moving between default rfm segments';
+CREATE AGGREGATE rfm_transitions(before rfm, after rfm, map jsonb) (
+    SFUNC = rfm_transitions_add,
+    STYPE = rfm_transitions,
+    FINALFUNC = rfm_transitions_final,
+    COMBINEFUNC = rfm_transitions_merge,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE rfm_transitions(rfm, rfm, jsonb) IS 'customers moving between the segments of a map';
+CREATE AGGREGATE rollup(rfm_transitions) (
+    SFUNC = rfm_transitions_merge,
+    STYPE = rfm_transitions,
+    FINALFUNC = rfm_transitions_final,
+    COMBINEFUNC = rfm_transitions_merge,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE rollup(rfm_transitions) IS 'merge rfm_transitions values, e.g. regions into a total';
+
+CREATE FUNCTION rfm_transition_rows(rfm_transitions,
+                                    OUT from_segment text, OUT to_segment text, OUT customers bigint)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'rfm_transition_rows' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 30;
+COMMENT ON FUNCTION rfm_transition_rows(rfm_transitions)
+    IS 'one row per (from_segment, to_segment) pair with its customers; NULL = no score on that side';
