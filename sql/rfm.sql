@@ -503,6 +503,9 @@ FROM unnest(ARRAY['\x0100000001010000000161000000000000000003', '\x', '\x0200000
                   '\x010000000100000000000000000003', '\x010000000101000000016100000000000000000300',
                   '\x01000000010100000001ff00000000000000000003', '\x0100000000',
                   '\x0100000002010000000162000000000000000001010000000161000000000000000001']::bytea[]) b;
+-- counts past 2^63 - 1 in a merge are an error, not a wrapped count
+SELECT rfm_transitions_merge('v1 "a">null*9223372036854775807', 'v1 "b">null*1');
+SELECT rfm_transitions_add('v1 "a">null*9223372036854775807', '555', '555');
 -- serial = forced parallel, with a Partial Aggregate plan
 CREATE TABLE rfm_month_pairs AS
 SELECT i AS id, rfm(1 + i % 5, 1 + (i / 5) % 5, 1 + (i / 25) % 5) AS before,

@@ -199,6 +199,18 @@ rfm_trans_count_overflow(void)
 			 errmsg("rfm_transitions customer count out of range")));
 }
 
+/* The customers of a checked value (their sum fits: rfm_trans_check). */
+static int64
+rfm_trans_total(const RfmTransitions *t)
+{
+	int64		total = 0;
+	int			i;
+
+	for (i = 0; i < t->nentries; i++)
+		total += t->entries[i].count;
+	return total;
+}
+
 /*
  * Add count customers to the pair (from, to); in place when there is
  * room, otherwise returns a larger copy in the current memory context.
@@ -606,7 +618,14 @@ rfm_transitions_add(PG_FUNCTION_ARGS)
 	{
 		t = (RfmTransitions *) journey_writable_arg(fcinfo, 0);
 		if (!AggCheckCallContext(fcinfo, NULL))
-			rfm_trans_check(t, JOURNEY_FROM_STATE);	/* a value passed by hand */
+		{
+			/* a value passed by hand */
+			int64		total;
+
+			rfm_trans_check(t, JOURNEY_FROM_STATE);
+			if (pg_add_s64_overflow(rfm_trans_total(t), 1, &total))
+				rfm_trans_count_overflow();
+		}
 	}
 	PG_RETURN_POINTER(rfm_trans_add(t, from, to, 1));
 }
@@ -619,7 +638,11 @@ rfm_transitions_merge(PG_FUNCTION_ARGS)
 	RfmTransitions *a = PG_GETARG_RFM_TRANSITIONS_P(0);
 	RfmTransitions *b = PG_GETARG_RFM_TRANSITIONS_P(1);
 	RfmTransitions *result = rfm_trans_alloc(a->nentries + b->nentries, a->pool_len + b->pool_len);
+	int64		total;
 	int			i;
+
+	if (pg_add_s64_overflow(rfm_trans_total(a), rfm_trans_total(b), &total))
+		rfm_trans_count_overflow();
 
 	for (i = 0; i < a->nentries; i++)
 		result = rfm_trans_add(result, rfm_trans_name(a, a->entries[i].from), rfm_trans_name(a, a->entries[i].to),
