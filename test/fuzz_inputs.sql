@@ -33,7 +33,7 @@ SET LOCAL client_min_messages = error;   -- the fits of the seeds warn
 SET LOCAL timezone = 'UTC';
 -- a pathological input must not hang the suite: the whole file takes ~30 s
 SET LOCAL statement_timeout = '300s';
-SELECT plan(74);
+SELECT plan(79);
 SELECT setseed(0.1729);
 
 ------------------------------------------------------------------ seeds
@@ -123,11 +123,25 @@ SELECT pg_temp.fz_put('rfm', 'ordinary', $$rfm(5, 4, 3)$$);
 SELECT pg_temp.fz_put('rfm', 'nine bins, top', $$rfm(9, 9, 9, 9)$$);
 SELECT pg_temp.fz_put('rfm', 'two bins, bottom', $$rfm(1, 1, 1, 2)$$);
 SELECT pg_temp.fz_put('rfm', 'three bins', $$rfm(3, 1, 2, 3)$$);
+SELECT pg_temp.fz_put('rfm', 'a scale per dimension', $$rfm(5, 3, 2, ARRAY[5, 4, 3])$$);
+SELECT pg_temp.fz_put('rfm', 'scales 9, 2, 9', $$rfm(9, 2, 1, ARRAY[9, 2, 9])$$);
 
 -- rfm_model
 SELECT pg_temp.fz_put('rfm_model', 'ordinary',
   $$(SELECT rfm_model(timestamptz '2024-01-01' + g * interval '1 day', (g % 7)::float8, g * 1.5::float8) FROM generate_series(1, 12) g)$$);
 SELECT pg_temp.fz_put('rfm_model', 'one customer', $$rfm_model(timestamptz '2024-01-01', 1, 1)$$);
+SELECT pg_temp.fz_put('rfm_model', 'a scale per dimension',
+  $$(SELECT rfm_model(timestamptz '2024-01-01' + g * interval '1 day', (g % 7)::float8, g * 1.5::float8, ARRAY[5, 3, 4]) FROM generate_series(1, 12) g)$$);
+
+-- rfm_transitions
+SELECT pg_temp.fz_put('rfm_transitions', 'ordinary',
+  $$(SELECT rfm_transitions(rfm(1 + g % 5, 1 + g / 5 % 5, 1 + g / 25 % 5), rfm(1 + g * 3 % 5, 1 + g / 7 % 5, 1 + g % 3))
+     FROM generate_series(1, 200) g)$$);
+SELECT pg_temp.fz_put('rfm_transitions', 'new and gone customers',
+  $$(SELECT rfm_transitions(CASE WHEN g % 3 > 0 THEN rfm(1 + g % 5, 2, 3) END, CASE WHEN g % 3 < 2 THEN rfm(5, 1 + g % 5, 1) END)
+     FROM generate_series(1, 30) g)$$);
+SELECT pg_temp.fz_put('rfm_transitions', 'quoted names',
+  $$'v1 null>"a \"b\" \\ c"*9223372036854775806,"x">"y"*1'$$);
 SELECT pg_temp.fz_put('rfm_model', 'extreme timestamps and doubles',
   $$(SELECT rfm_model(CASE WHEN g % 2 = 0 THEN ts_min ELSE ts_max END,
                       (ARRAY[subnormal, -huge, huge, tiniest, dbl_max, -dbl_max, 0])[g % 7 + 1],
@@ -486,6 +500,10 @@ INSERT INTO fz_probe VALUES
   ('rfm_model', '(SELECT count(*) FROM rfm_thresholds($1::rfm_model))'),
   ('rfm_model', 'rfm_score($1::rfm_model, timestamptz ''2024-01-05'', 3, 7.5)'),
   ('rfm_model', 'rfm_model_merge($1::rfm_model, $1::rfm_model)'),
+  ('rfm_model', 'rfm_scales($1::rfm_model)'),
+  ('rfm', 'rfm_scales($1::rfm)'),
+  ('rfm_transitions', '(SELECT array_agg(t) FROM rfm_transition_rows($1::rfm_transitions) t)'),
+  ('rfm_transitions', 'rfm_transitions_merge($1::rfm_transitions, ''v1 "x">"y"*1'')'),
   ('unit_economics', 'ltv_per_unit($1::unit_economics)'),
   ('unit_economics', '(SELECT array_agg(r) FROM unit_economics_report($1::unit_economics) r)'),
   ('unit_economics', 'unit_economics_merge($1::unit_economics, $1::unit_economics)'),
@@ -768,7 +786,7 @@ END $$;
 
 SELECT is_empty($$
   SELECT t, count(DISTINCT s.label) AS seeds, count(m.id) AS mutations
-  FROM unnest(ARRAY['durations', 'funnel_path', 'funnel', 'rfm', 'rfm_model', 'unit_economics',
+  FROM unnest(ARRAY['durations', 'funnel_path', 'funnel', 'rfm', 'rfm_model', 'rfm_transitions', 'unit_economics',
                     'clv_data', 'clv_model', 'cohort_retention', 'cohort_value', 'journey', 'touch_outcomes', 'touch_report', 'path_tree']) t
   LEFT JOIN fz_seed s ON s.typ = t LEFT JOIN fz_mut m ON m.typ = t AND m.label = s.label
   GROUP BY t HAVING count(DISTINCT s.label) < 3 OR count(m.id) < 500
@@ -779,6 +797,7 @@ SELECT pg_temp.fz_tests('funnel_path');
 SELECT pg_temp.fz_tests('funnel');
 SELECT pg_temp.fz_tests('rfm');
 SELECT pg_temp.fz_tests('rfm_model');
+SELECT pg_temp.fz_tests('rfm_transitions');
 SELECT pg_temp.fz_tests('unit_economics');
 SELECT pg_temp.fz_tests('clv_data');
 SELECT pg_temp.fz_tests('clv_model');
