@@ -931,11 +931,15 @@ pipeline_add_count(int64 *counter, int64 n)
 static void
 pipeline_as_of_conflict(int64 a, int64 b)
 {
+	/* timestamptz_to_str returns a static buffer */
+	char	   *a_text = pstrdup(timestamptz_to_str(a));
+	char	   *b_text = pstrdup(timestamptz_to_str(b));
+
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("cannot combine pipelines built with different as_of times"),
 			 errdetail("One was built as of %s, the other as of %s.",
-					   timestamptz_to_str(a), timestamptz_to_str(b)),
+					   a_text, b_text),
 			 errhint("Build every part with the same as_of.")));
 }
 
