@@ -212,7 +212,8 @@ typedef struct PipelineRow
 	int32		stage;
 } PipelineRow;
 
-#define PIPELINE_INLINE_ROWS 4
+/* 7 rows in the state itself: 128 bytes, one allocation for most deals */
+#define PIPELINE_INLINE_ROWS 7
 #define PIPELINE_MAX_ROWS ((int32) (MaxAllocSize / sizeof(PipelineRow)))
 
 typedef struct PipelineRows
@@ -279,14 +280,14 @@ PG_FUNCTION_INFO_V1(pipeline_path_transfn);
 Datum
 pipeline_path_transfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = journey_agg_context(fcinfo, "pipeline_path_transfn");
+	MemoryContext aggcontext;
 	PipelineRows *state = PG_ARGISNULL(0) ? NULL : (PipelineRows *) PG_GETARG_POINTER(0);
 	int64		ts;
 	int32		stage;
 	PipelineRow *row;
 
 	if (state == NULL)
-		state = pipeline_rows_new(aggcontext);
+		state = pipeline_rows_new(journey_agg_context(fcinfo, "pipeline_path_transfn"));
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(state);
 	ts = PG_GETARG_TIMESTAMPTZ(1);
@@ -300,8 +301,11 @@ pipeline_path_transfn(PG_FUNCTION_ARGS)
 						   timestamptz_to_str(ts))));
 	stage = PG_GETARG_INT32(2);
 	pipeline_check_stage_arg(stage);
-	if (state->n == state->cap)
+	if (unlikely(state->n == state->cap))
+	{
+		aggcontext = journey_agg_context(fcinfo, "pipeline_path_transfn");
 		pipeline_rows_reserve(state, 1, aggcontext);
+	}
 	row = &state->rows[state->n++];
 	row->ts = ts;
 	row->stage = stage;
