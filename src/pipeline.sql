@@ -62,7 +62,8 @@ COMMENT ON AGGREGATE pipeline_path(timestamptz, integer, boolean)
 
 -- Accessors.  Without as_of they read the deal as of its last row; with
 -- as_of, as its rows up to as_of make it (NULL before its first row).
--- A NULL stage or as_of is an error, so they are not strict.
+-- A NULL stage or as_of is an error, so the forms taking one are not
+-- strict (a NULL path gives NULL).
 CREATE FUNCTION current_stage(pipeline_path) RETURNS integer
     AS 'MODULE_PATHNAME', 'pipeline_path_current_stage' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION current_stage(pipeline_path, as_of timestamptz) RETURNS integer
