@@ -33,7 +33,7 @@ SET LOCAL client_min_messages = error;   -- the fits of the seeds warn
 SET LOCAL timezone = 'UTC';
 -- a pathological input must not hang the suite: the whole file takes ~30 s
 SET LOCAL statement_timeout = '300s';
-SELECT plan(79);
+SELECT plan(89);
 SELECT setseed(0.1729);
 
 ------------------------------------------------------------------ seeds
@@ -117,6 +117,21 @@ SELECT pg_temp.fz_put('funnel_path', 'exclusions and step windows',
 SELECT pg_temp.fz_put('funnel', 'customers near 2^63',
   $$(SELECT rollup(f) FROM (VALUES ('v1 steps=2 customers=4611686018427387903 reached=4611686018427387903,1 timed=false'::funnel),
                                    ('v1 steps=2 customers=4611686018427387903 reached=4611686018427387903,1 timed=false'::funnel)) x(f))$$);
+
+-- pipeline_path, pipeline
+SELECT pg_temp.fz_put('pipeline_path', 'ordinary',
+  $$(SELECT pipeline_path(ts, s, l) FROM (VALUES (timestamptz '2024-01-01', 1, false), ('2024-01-03', 3, false),
+                                              ('2024-01-05', 2, false), ('2024-01-09', 2, true)) x(ts, s, l))$$);
+SELECT pg_temp.fz_put('pipeline_path', 'one row', $$pipeline_path(timestamptz '2024-01-01', 1)$$);
+SELECT pg_temp.fz_put('pipeline_path', '4713 BC to 294276 AD, stage 64',
+  $$(SELECT pipeline_path(CASE WHEN g = 1 THEN ts_min ELSE ts_max END, g * 63 - 62, g = 2) FROM edge, generate_series(1, 2) g)$$);
+SELECT pg_temp.fz_put('pipeline', 'ordinary',
+  $$(SELECT pipeline(p, '2024-02-01') FROM (SELECT d, pipeline_path(timestamptz '2024-01-01' + (d * s % 17) * interval '1 day', s, d % 5 = 0 AND s = 3) AS p
+                                              FROM generate_series(1, 12) d, generate_series(1, 1 + d % 4) s GROUP BY d) x)$$);
+SELECT pg_temp.fz_put('pipeline', 'no deal yet',
+  $$(SELECT pipeline(p, '2023-01-01') FROM (SELECT pipeline_path(timestamptz '2024-01-01', 1) AS p) x)$$);
+SELECT pg_temp.fz_put('pipeline', 'one deal at 294276 AD',
+  $$(SELECT pipeline(p, ts_max) FROM edge, (SELECT pipeline_path(ts_max - interval '1 day', 3) AS p FROM edge) x)$$);
 
 -- rfm
 SELECT pg_temp.fz_put('rfm', 'ordinary', $$rfm(5, 4, 3)$$);
@@ -493,6 +508,16 @@ INSERT INTO fz_probe VALUES
   ('funnel', 'num_customers($1::funnel)'), ('funnel', '(SELECT array_agg(f) FROM funnel_steps($1::funnel) f)'),
   ('funnel', 'step_durations($1::funnel, 2)'), ('funnel', 'step_durations($1::funnel, 2, true)'),
   ('funnel', 'funnel_merge($1::funnel, $1::funnel)'),
+  ('pipeline_path', 'ARRAY[current_stage($1::pipeline_path), current_stage($1::pipeline_path, timestamptz ''2024-01-04'')]'),
+  ('pipeline_path', 'ARRAY[is_lost($1::pipeline_path), is_lost($1::pipeline_path, timestamptz ''2024-01-04'')]'),
+  ('pipeline_path', '(SELECT array_agg(entered_at($1::pipeline_path, k)) FROM generate_series(1, 64) k)'),
+  ('pipeline_path', '(SELECT array_agg(time_in_stage($1::pipeline_path, k)) FROM generate_series(1, 64) k)'),
+  ('pipeline_path', '(SELECT array_agg(time_in_stage($1::pipeline_path, k, timestamptz ''2024-01-04'')) FROM generate_series(1, 64) k)'),
+  ('pipeline_path', '(SELECT pipeline(p, timestamptz ''2024-01-04'') FROM (VALUES ($1::pipeline_path), ($1::pipeline_path)) x(p))'),
+  ('pipeline', 'ARRAY[num_deals($1::pipeline)]'), ('pipeline', 'as_of($1::pipeline)'),
+  ('pipeline', '(SELECT array_agg(s) FROM pipeline_stages($1::pipeline) s)'),
+  ('pipeline', 'stage_durations($1::pipeline, 2)'), ('pipeline', 'stage_durations($1::pipeline, 1, true)'),
+  ('pipeline', 'pipeline_merge($1::pipeline, $1::pipeline)'),
   ('rfm', 'ARRAY[recency_score($1::rfm), frequency_score($1::rfm), monetary_score($1::rfm), rfm_bins($1::rfm)]'),
   ('rfm', 'rfm_segment($1::rfm)'), ('rfm', 'rfm_hash($1::rfm)'), ('rfm', 'rfm_cmp($1::rfm, rfm(1, 1, 1))'),
   ('rfm_model', 'ARRAY[rfm_bins($1::rfm_model), rfm_population($1::rfm_model)]'),
@@ -787,7 +812,7 @@ END $$;
 SELECT is_empty($$
   SELECT t, count(DISTINCT s.label) AS seeds, count(m.id) AS mutations
   FROM unnest(ARRAY['durations', 'funnel_path', 'funnel', 'rfm', 'rfm_model', 'rfm_transitions', 'unit_economics',
-                    'clv_data', 'clv_model', 'cohort_retention', 'cohort_value', 'journey', 'touch_outcomes', 'touch_report', 'path_tree']) t
+                    'clv_data', 'clv_model', 'cohort_retention', 'cohort_value', 'journey', 'touch_outcomes', 'touch_report', 'path_tree', 'pipeline_path', 'pipeline']) t
   LEFT JOIN fz_seed s ON s.typ = t LEFT JOIN fz_mut m ON m.typ = t AND m.label = s.label
   GROUP BY t HAVING count(DISTINCT s.label) < 3 OR count(m.id) < 500
 $$, 'every type has at least 3 seeds and 500 mutations');
@@ -807,6 +832,8 @@ SELECT pg_temp.fz_tests('journey');
 SELECT pg_temp.fz_tests('touch_outcomes');
 SELECT pg_temp.fz_tests('touch_report');
 SELECT pg_temp.fz_tests('path_tree');
+SELECT pg_temp.fz_tests('pipeline_path');
+SELECT pg_temp.fz_tests('pipeline');
 
 SELECT is_empty($$
   SELECT typ, kind, how, left(coalesce(lit, encode(bin, 'hex')), 200) AS input, round(ms) AS ms
