@@ -12,7 +12,11 @@
  *    incomplete beta by its continued fraction (modified Lentz), with the
  *    front factor in log space and log B(a, b) from the Stirling
  *    correction when an argument is 10 or more (as R's lbeta does), since
- *    lgamma(a + 1/2) - lgamma(a) cancels for the large df of big tests;
+ *    lgamma(a + 1/2) - lgamma(a) cancels for the large df of big tests.
+ *    Measured against mpmath (t from 0 to 40): relative error below 1e-14
+ *    up to df = 1000, 2.4e-12 at df = 1e5, 9e-11 at df = 3e6, 3.3e-9 at
+ *    df = 1e8 (the continued fraction's rounding grows with df when x is
+ *    near 1; statistically far below any meaningful digit);
  *  - Fisher's exact test: the hypergeometric probabilities relative to the
  *    mode by the ratio of consecutive terms (no lgamma: its rounding grows
  *    with N log N and would cost digits at N = 10^6), summed over the
