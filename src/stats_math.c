@@ -297,37 +297,40 @@ jstat_fisher_two_sided(int64 a, int64 b, int64 c, int64 d)
 void
 jsum_add(JSum *s, double x)
 {
-	int			e,
+	uint64		bits;
+	uint64		mant;
+	int			bexp,
 				p,
 				li,
 				sh;
-	double		m;
-	int64		mant;
-	uint64		u;
 	uint128		w;
 	int64		d0,
 				d1,
 				d2;
 
-	if (x == 0)
-		return;
-	m = frexp(x, &e);
-	mant = (int64) ldexp(m, 53);
-	u = mant < 0 ? (uint64) -mant : (uint64) mant;
-	p = e - 53 + JSUM_SHIFT;
-	if (p < 0)
+	/* x = mant * 2^(p - JSUM_SHIFT), read from the IEEE 754 bits */
+	memcpy(&bits, &x, sizeof(bits));
+	bexp = (int) ((bits >> 52) & 0x7ff);
+	Assert(bexp != 0x7ff);		/* finite: the callers check */
+	mant = bits & ((UINT64CONST(1) << 52) - 1);
+	if (bexp == 0)
 	{
-		/* a subnormal: its low bits are zero down to 2^-1074 */
-		u >>= -p;
-		p = 0;
+		if (mant == 0)
+			return;				/* +0 or -0 */
+		p = JSUM_SHIFT - 1074;	/* subnormal: mant * 2^-1074 */
+	}
+	else
+	{
+		mant |= UINT64CONST(1) << 52;
+		p = bexp - 1075 + JSUM_SHIFT;
 	}
 	li = p >> 5;
 	sh = p & 31;
-	w = (uint128) u << sh;
+	w = (uint128) mant << sh;
 	d0 = (int64) (w & JSUM_DIGIT_MASK);
 	d1 = (int64) ((w >> 32) & JSUM_DIGIT_MASK);
 	d2 = (int64) (w >> 64);
-	if (mant < 0)
+	if (bits >> 63)
 	{
 		s->limb[li] -= d0;
 		s->limb[li + 1] -= d1;
