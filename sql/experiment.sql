@@ -211,6 +211,14 @@ FROM experiment_report((SELECT experiment_agg(CASE WHEN i <= 4 THEN 'control' EL
 -- df = (5/12)^2 / ((5/12)^2 / 3) = 3: p = 2 (1 - T3(t)), T3's closed form
 SELECT pg_temp.r(2 * (1 - (0.5 + (atan(t / sqrt(3)) + (t / sqrt(3)) / (1 + t * t / 3)) / pi()))) AS p_by_hand
 FROM (SELECT 1.5 / sqrt(5.0 / 12) AS t) s;
+-- values near the largest whose square a double holds (1.34e154): no
+-- overflow in the variances or the degrees of freedom.  By hand: each arm
+-- has variance a^2 / 2 (a = 1.3e154), so t = -sqrt 2 with df = 2, and
+-- p = 1 - |t| / sqrt(2 + t^2) = 1 - 1 / sqrt 2; a pre_value equal to the
+-- value adjusts every unit to the same value: no CUPED test
+SELECT variant, mean_value, value_diff, pg_temp.r(value_p_value) AS value_p_value, pg_temp.r(1 - 1 / sqrt(2)) AS by_hand,
+       cuped_value_diff, cuped_value_p_value
+FROM experiment_report((SELECT experiment_agg(v, true, x, x) FROM (VALUES ('control', 1.3e154::float8), ('control', 5e-324), ('b', -1.3e154), ('b', 0.1)) t(v, x)), 'control');
 -- a constant pre_value: no CUPED (theta is undefined)
 SELECT variant, pg_temp.r(value_p_value) AS value_p_value, cuped_value_diff, cuped_value_p_value
 FROM experiment_report((SELECT experiment_agg(variant, converted, value, 7) FROM exp_units), 'control');

@@ -741,10 +741,14 @@ exp_welch(double diff, double var1, int64 n1, double var0, int64 n0, double *p)
 				df,
 				t;
 
-	if (!(se2 > 0))
+	/* no test for constant samples, nor when a variance overflows a double */
+	if (!(se2 > 0) || isinf(se2))
 		return false;
 	t = diff / sqrt(se2);
-	df = se2 * se2 / (s1 * s1 / (n1 - 1) + s0 * s0 / (n0 - 1));
+	/* Welch-Satterthwaite, scaled by se2^2 so that nothing overflows */
+	df = 1.0 / ((s1 / se2) * (s1 / se2) / (n1 - 1) + (s0 / se2) * (s0 / se2) / (n0 - 1));
+	if (isnan(t) || !(df > 0) || isinf(df))
+		return false;
 	*p = jstat_t_two_sided(t, df);
 	return true;
 }
@@ -844,9 +848,10 @@ exp_report_row(ReturnSetInfo *rsinfo, const ExpStats *c, const ExpStats *s, bool
 					jsum_merge(&pool[k], &c->sum[k]);
 				}
 				var_pre = jsum_comoment(npool, &pool[EXP_SPP], &pool[EXP_SP], &pool[EXP_SP], dd);
-				if (var_pre > 0)
+				theta = jsum_comoment(npool, &pool[EXP_SVP], &pool[EXP_SV], &pool[EXP_SP], dd) / var_pre;
+				/* theta undefined: a constant pre_value (or moments beyond a double) */
+				if (var_pre > 0 && isfinite(var_pre) && isfinite(theta))
 				{
-					theta = jsum_comoment(npool, &pool[EXP_SVP], &pool[EXP_SV], &pool[EXP_SP], dd) / var_pre;
 					pdiff = jsum_lincomb(c->n, &s->sum[EXP_SP], s->n, &c->sum[EXP_SP],
 										 (double) s->n * (double) c->n);
 					cdiff = vdiff - theta * pdiff;
@@ -858,8 +863,11 @@ exp_report_row(ReturnSetInfo *rsinfo, const ExpStats *c, const ExpStats *s, bool
 						2 * theta * jsum_comoment(c->n, &c->sum[EXP_SVP], &c->sum[EXP_SV], &c->sum[EXP_SP],
 												  (double) c->n * (double) (c->n - 1)) +
 						theta * theta * exp_var(c->n, &c->sum[EXP_SPP], &c->sum[EXP_SP]);
-					values[R_CUPED_DIFF] = Float8GetDatum(cdiff);
-					nulls[R_CUPED_DIFF] = false;
+					if (isfinite(cdiff))
+					{
+						values[R_CUPED_DIFF] = Float8GetDatum(cdiff);
+						nulls[R_CUPED_DIFF] = false;
+					}
 					if (exp_welch(cdiff, Max(var1, 0.0), s->n, Max(var0, 0.0), c->n, &p))
 					{
 						values[R_CUPED_P] = Float8GetDatum(p);

@@ -183,6 +183,8 @@ jstat_betainc(double a, double b, double x, double y)
 				ly,
 				front;
 
+	if (isnan(a) || isnan(b) || isnan(x) || isnan(y))
+		return NAN;
 	if (x <= 0)
 		return 0.0;
 	if (y <= 0)

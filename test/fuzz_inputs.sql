@@ -33,7 +33,7 @@ SET LOCAL client_min_messages = error;   -- the fits of the seeds warn
 SET LOCAL timezone = 'UTC';
 -- a pathological input must not hang the suite: the whole file takes ~30 s
 SET LOCAL statement_timeout = '300s';
-SELECT plan(54);
+SELECT plan(64);
 SELECT setseed(0.1729);
 
 ------------------------------------------------------------------ seeds
@@ -184,6 +184,26 @@ SELECT pg_temp.fz_put('journey', 'ends of time, quoted labels, extreme amounts',
             ('294276-12-31 23:59:59.999999+00', E'back\\slash, comma}', -12345678901234567890.123456789),
             ('2024-01-01', '', NULL), ('2024-01-01', 'é ünï', 0), ('2024-01-01', 'é ünï', 0)) x(ts, l, a))$$);
 SELECT pg_temp.fz_put('journey', 'one event', $$journey_agg(timestamptz '2000-01-01', 'x')$$);
+
+-- experiment
+SELECT pg_temp.fz_put('experiment', 'ordinary',
+  $$(SELECT experiment_agg((ARRAY['control', 'b'])[1 + i % 2], i % 7 = 0, (i % 13) * 1.25, i % 5) FROM generate_series(1, 60) i)$$);
+SELECT pg_temp.fz_put('experiment', 'conversions only, three arms',
+  $$(SELECT experiment_agg((ARRAY['control', 'b "x"', 'c\'])[1 + i % 3], i % 2 = 0) FROM generate_series(1, 30) i)$$);
+SELECT pg_temp.fz_put('experiment', 'extreme doubles',
+  $$(SELECT experiment_agg(v, true, x) FROM (VALUES ('control', 1.3e154::float8), ('control', 5e-324), ('b', -1.3e154), ('b', 0.1)) t(v, x))$$);
+SELECT pg_temp.fz_put('experiment', 'units near 2^62',
+  $$(SELECT rollup(e) FROM (VALUES ('v1 value=f pre=f arms=1 "control" n=2305843009213693951 conversions=2305843009213693951'::experiment),
+                                   ('v1 value=f pre=f arms=1 "control" n=2305843009213693951 conversions=1'::experiment)) x(e))$$);
+
+-- drivers
+SELECT pg_temp.fz_put('drivers', 'ordinary',
+  $$(SELECT driver_agg(i % 4 = 0, ARRAY['f' || (i % 7), CASE WHEN i % 3 = 0 THEN 'opened' END]) FROM generate_series(1, 200) i)$$);
+SELECT pg_temp.fz_put('drivers', 'quoted, empty and unicode names',
+  $$(SELECT driver_agg(i % 2 = 0, ARRAY['a"b\c', '', 'ünï']) FROM generate_series(1, 3) i)$$);
+SELECT pg_temp.fz_put('drivers', 'customers near 2^62',
+  $$(SELECT rollup(d) FROM (VALUES ('v1 n=2305843009213693951 conversions=2305843009213693951 features=1 "a" with=2305843009213693951 converted=2305843009213693951'::drivers),
+                                   ('v1 n=2305843009213693951 conversions=0 features=0'::drivers)) x(d))$$);
 
 ------------------------------------------------------------------ mutations
 -- fz_mut: (type, seed, text or binary, how it was made, the literal)
@@ -462,7 +482,11 @@ INSERT INTO fz_probe VALUES
   ('journey', '(SELECT array_agg(ARRAY[num_events($1::journey, l)::text, first_at($1::journey, l)::text,
                                        last_at($1::journey, l)::text, total_amount($1::journey, l)::text])
               FROM unnest(journey_labels($1::journey)) l)'),
-  ('journey', 'journey_merge($1::journey, $1::journey)');
+  ('journey', 'journey_merge($1::journey, $1::journey)'),
+  ('experiment', '(SELECT array_agg(r) FROM experiment_report($1::experiment, ''control'') r)'),
+  ('experiment', 'experiment_merge($1::experiment, $1::experiment)'),
+  ('drivers', '(SELECT array_agg(r) FROM driver_report($1::drivers, 0) r)'),
+  ('drivers', 'drivers_merge($1::drivers, $1::drivers)');
 
 -- An error code allowed for bad input of this kind (text or binary).
 CREATE FUNCTION pg_temp.fz_allowed(state text, kind text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
@@ -708,7 +732,7 @@ END $$;
 SELECT is_empty($$
   SELECT t, count(DISTINCT s.label) AS seeds, count(m.id) AS mutations
   FROM unnest(ARRAY['durations', 'funnel_path', 'funnel', 'rfm', 'rfm_model', 'unit_economics',
-                    'clv_data', 'clv_model', 'cohort_retention', 'journey']) t
+                    'clv_data', 'clv_model', 'cohort_retention', 'journey', 'experiment', 'drivers']) t
   LEFT JOIN fz_seed s ON s.typ = t LEFT JOIN fz_mut m ON m.typ = t AND m.label = s.label
   GROUP BY t HAVING count(DISTINCT s.label) < 3 OR count(m.id) < 500
 $$, 'every type has at least 3 seeds and 500 mutations');
@@ -723,6 +747,8 @@ SELECT pg_temp.fz_tests('clv_data');
 SELECT pg_temp.fz_tests('clv_model');
 SELECT pg_temp.fz_tests('cohort_retention');
 SELECT pg_temp.fz_tests('journey');
+SELECT pg_temp.fz_tests('experiment');
+SELECT pg_temp.fz_tests('drivers');
 
 SELECT is_empty($$
   SELECT typ, kind, how, left(coalesce(lit, encode(bin, 'hex')), 200) AS input, round(ms) AS ms
