@@ -13,6 +13,7 @@
  * value (rare: once per distinct feature).
  */
 #include "journey.h"
+#include "experiment.h"
 #include "stats_math.h"
 
 #include "catalog/pg_type.h"
@@ -80,16 +81,6 @@ drv_new(void)
 }
 
 static int
-drv_name_cmp(const char *a, int alen, const char *b, int blen)
-{
-	int			r = memcmp(a, b, Min(alen, blen));
-
-	if (r != 0)
-		return r;
-	return alen < blen ? -1 : alen > blen ? 1 : 0;
-}
-
-static int
 drv_find(const Drivers *d, const char *name, int len, int *pos)
 {
 	int			lo = 0,
@@ -99,7 +90,7 @@ drv_find(const Drivers *d, const char *name, int len, int *pos)
 	{
 		int			mid = lo + (hi - lo) / 2;
 		const DrvFeature *x = &d->f[mid];
-		int			c = drv_name_cmp(DRV_NAME(d, x), x->name_len, name, len);
+		int			c = exp_name_cmp(DRV_NAME(d, x), x->name_len, name, len);
 
 		if (c == 0)
 			return mid;
@@ -171,21 +162,6 @@ drv_inconsistency(const Drivers *d)
  * v1 n=100 conversions=20 features=2 "opened_welcome" with=40 converted=12 "plan:pro" ...
  */
 
-static void
-drv_append_name(StringInfo buf, const char *name, int len)
-{
-	int			i;
-
-	appendStringInfoChar(buf, '"');
-	for (i = 0; i < len; i++)
-	{
-		if (name[i] == '"' || name[i] == '\\')
-			appendStringInfoChar(buf, '\\');
-		appendStringInfoChar(buf, name[i]);
-	}
-	appendStringInfoChar(buf, '"');
-}
-
 PG_FUNCTION_INFO_V1(drivers_out);
 Datum
 drivers_out(PG_FUNCTION_ARGS)
@@ -202,7 +178,7 @@ drivers_out(PG_FUNCTION_ARGS)
 		const DrvFeature *x = &d->f[i];
 
 		appendStringInfoChar(&buf, ' ');
-		drv_append_name(&buf, DRV_NAME(d, x), x->name_len);
+		exp_append_name(&buf, DRV_NAME(d, x), x->name_len);
 		appendStringInfo(&buf, " with=" INT64_FORMAT " converted=" INT64_FORMAT, x->with, x->conv);
 	}
 	PG_RETURN_CSTRING(buf.data);
@@ -216,62 +192,6 @@ drv_syntax_error(const char *input, const char *detail)
 			 errmsg("invalid input syntax for type drivers: \"%s\"", input),
 			 errdetail("%s", detail),
 			 errhint("Write the value as drivers_out does, e.g. \"v1 n=10 conversions=3 features=1 \\\"opened\\\" with=4 converted=2\".")));
-}
-
-static bool
-drv_key(const char **s, const char *key)
-{
-	size_t		len = strlen(key);
-
-	while (**s == ' ')
-		(*s)++;
-	if (strncmp(*s, key, len) != 0 || (*s)[len] != '=')
-		return false;
-	*s += len + 1;
-	return true;
-}
-
-static bool
-drv_count(const char **s, int64 *out)
-{
-	char	   *end;
-
-	if (**s < '0' || **s > '9')
-		return false;
-	errno = 0;
-	*out = strtoi64(*s, &end, 10);
-	if (errno != 0)
-		return false;
-	*s = end;
-	return **s == ' ' || **s == '\0';
-}
-
-static bool
-drv_name(const char **s, StringInfo buf)
-{
-	const char *p = *s;
-
-	while (*p == ' ')
-		p++;
-	if (*p++ != '"')
-		return false;
-	resetStringInfo(buf);
-	for (;;)
-	{
-		if (*p == '\0')
-			return false;
-		if (*p == '"')
-			break;
-		if (*p == '\\')
-		{
-			p++;
-			if (*p != '"' && *p != '\\')
-				return false;
-		}
-		appendStringInfoChar(buf, *p++);
-	}
-	*s = p + 1;
-	return true;
 }
 
 PG_FUNCTION_INFO_V1(drivers_in);
@@ -289,15 +209,15 @@ drivers_in(PG_FUNCTION_ARGS)
 
 	while (*s == ' ')
 		s++;
-	if (*s++ != 'v' || !drv_count(&s, &version))
+	if (*s++ != 'v' || !exp_parse_count(&s, &version))
 		drv_syntax_error(input, "Expected the format version, \"v1\".");
 	if (version != DRV_VERSION)
 		journey_unsupported_version(JOURNEY_FROM_TEXT, version, "drivers");
-	if (!drv_key(&s, "n") || !drv_count(&s, &d->n))
+	if (!exp_expect_key(&s, "n") || !exp_parse_count(&s, &d->n))
 		drv_syntax_error(input, "Expected \"n=\" and the number of customers.");
-	if (!drv_key(&s, "conversions") || !drv_count(&s, &d->conv))
+	if (!exp_expect_key(&s, "conversions") || !exp_parse_count(&s, &d->conv))
 		drv_syntax_error(input, "Expected \"conversions=\" and a count.");
-	if (!drv_key(&s, "features") || !drv_count(&s, &nf))
+	if (!exp_expect_key(&s, "features") || !exp_parse_count(&s, &nf))
 		drv_syntax_error(input, "Expected \"features=\" and the number of features.");
 	if (nf > DRV_MAX_FEATURES)
 		journey_invalid_value(JOURNEY_FROM_TEXT, "drivers", "A drivers value has at most %d features.", DRV_MAX_FEATURES);
@@ -307,22 +227,22 @@ drivers_in(PG_FUNCTION_ARGS)
 		int			pos;
 		DrvFeature *x;
 
-		if (!drv_name(&s, &name))
+		if (!exp_parse_name(&s, &name))
 			drv_syntax_error(input, psprintf("Expected the name of feature %d in double quotes.", i + 1));
 		if (i > 0)
 		{
 			const DrvFeature *prev = &d->f[i - 1];
 
-			if (drv_name_cmp(DRV_NAME(d, prev), prev->name_len, name.data, name.len) >= 0)
+			if (exp_name_cmp(DRV_NAME(d, prev), prev->name_len, name.data, name.len) >= 0)
 				journey_invalid_value(JOURNEY_FROM_TEXT, "drivers",
 									  "The features are not in strictly increasing order of their names.");
 		}
 		drv_find(d, name.data, name.len, &pos);
 		d = drv_insert(d, pos, name.data, name.len);
 		x = &d->f[pos];
-		if (!drv_key(&s, "with") || !drv_count(&s, &x->with))
+		if (!exp_expect_key(&s, "with") || !exp_parse_count(&s, &x->with))
 			drv_syntax_error(input, "Expected \"with=\" and a count.");
-		if (!drv_key(&s, "converted") || !drv_count(&s, &x->conv))
+		if (!exp_expect_key(&s, "converted") || !exp_parse_count(&s, &x->conv))
 			drv_syntax_error(input, "Expected \"converted=\" and a count.");
 	}
 	while (*s == ' ')
@@ -384,14 +304,14 @@ drivers_recv(PG_FUNCTION_ARGS)
 		int32		len = journey_recv_int32(buf, "drivers");
 		int			nbytes,
 					pos;
-		char	   *name = journey_recv_name(buf, len, &nbytes, "drivers");
+		char	   *name = exp_recv_name(buf, len, &nbytes, "drivers");
 		DrvFeature *x;
 
 		if (i > 0)
 		{
 			const DrvFeature *prev = &d->f[i - 1];
 
-			if (drv_name_cmp(DRV_NAME(d, prev), prev->name_len, name, nbytes) >= 0)
+			if (exp_name_cmp(DRV_NAME(d, prev), prev->name_len, name, nbytes) >= 0)
 				journey_invalid_value(JOURNEY_FROM_BINARY, "drivers",
 									  "The features are not in strictly increasing order of their names.");
 		}

@@ -12,6 +12,7 @@
  * added by rebuilding the value (rare: once per variant).
  */
 #include "journey.h"
+#include "experiment.h"
 #include "stats_math.h"
 
 #include <float.h>
@@ -97,7 +98,7 @@ exp_new(int flags)
 	return e;
 }
 
-static int
+int
 exp_name_cmp(const char *a, int alen, const char *b, int blen)
 {
 	int			r = memcmp(a, b, Min(alen, blen));
@@ -208,7 +209,7 @@ exp_arm_inconsistency(const ExpArm *a, int flags)
  * order of their names, no name twice.
  */
 
-static void
+void
 exp_append_name(StringInfo buf, const char *name, int len)
 {
 	int			i;
@@ -265,7 +266,7 @@ exp_syntax_error(const char *input, const char *detail)
 }
 
 /* "key=" at *s (after spaces), advancing past it */
-static bool
+bool
 exp_expect_key(const char **s, const char *key)
 {
 	size_t		len = strlen(key);
@@ -278,7 +279,7 @@ exp_expect_key(const char **s, const char *key)
 	return true;
 }
 
-static bool
+bool
 exp_parse_count(const char **s, int64 *out)
 {
 	char	   *end;
@@ -304,7 +305,7 @@ exp_parse_bool(const char **s, bool *out)
 }
 
 /* a double-quoted name at *s into buf (unescaped) */
-static bool
+bool
 exp_parse_name(const char **s, StringInfo buf)
 {
 	const char *p = *s;
@@ -450,9 +451,8 @@ experiment_send(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
-/* see stats_math.h */
 char *
-journey_recv_name(StringInfo buf, int32 len, int *outlen, const char *type_name)
+exp_recv_name(StringInfo buf, int32 len, int *outlen, const char *type_name)
 {
 	char	   *s;
 	int			nbytes;
@@ -496,7 +496,7 @@ experiment_recv(PG_FUNCTION_ARGS)
 		int32		len = journey_recv_int32(buf, "experiment");
 		int			nbytes,
 					pos;
-		char	   *name = journey_recv_name(buf, len, &nbytes, "experiment");
+		char	   *name = exp_recv_name(buf, len, &nbytes, "experiment");
 		ExpArm	   *a;
 
 		if (i > 0)
@@ -526,6 +526,17 @@ experiment_recv(PG_FUNCTION_ARGS)
  * Aggregation
  * ---------------------------------------------------------------------
  */
+
+/* what an experiment holds, for messages */
+static const char *
+exp_measures(int flags)
+{
+	if (flags & EXP_HAS_PRE)
+		return "conversions, values and pre-period values";
+	if (flags & EXP_HAS_VALUE)
+		return "conversions and values";
+	return "conversions only";
+}
 
 static void
 exp_check_finite(double v, const char *what)
@@ -606,10 +617,8 @@ experiment_add(PG_FUNCTION_ARGS)
 		if (e->flags != flags)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("cannot add a unit with %d arguments to this experiment", nargs - 1),
-					 errdetail("The experiment %s values and %s pre-period values.",
-							   (e->flags & EXP_HAS_VALUE) ? "has" : "has no",
-							   (e->flags & EXP_HAS_PRE) ? "has" : "has no")));
+					 errmsg("cannot add a unit with %s to an experiment of %s",
+							exp_measures(flags), exp_measures(e->flags))));
 	}
 
 	/* the arm: the one of the previous row, most of the time */
@@ -672,11 +681,7 @@ experiment_merge(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot merge experiments with different measures"),
-				 errdetail("One experiment %s values and %s pre-period values, the other %s values and %s pre-period values.",
-						   (a->flags & EXP_HAS_VALUE) ? "has" : "has no",
-						   (a->flags & EXP_HAS_PRE) ? "has" : "has no",
-						   (b->flags & EXP_HAS_VALUE) ? "has" : "has no",
-						   (b->flags & EXP_HAS_PRE) ? "has" : "has no")));
+				 errdetail("One experiment holds %s, the other %s.", exp_measures(a->flags), exp_measures(b->flags))));
 	for (i = 0; i < b->narms; i++)
 	{
 		const ExpArm *src = &b->arms[i];

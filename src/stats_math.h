@@ -100,11 +100,4 @@ extern double jsum_comoment(int64 n, const JSum *sxy, const JSum *sx, const JSum
 /* (a x - b y) / divisor, exactly, then rounded (a, b >= 0; x, y normalized) */
 extern double jsum_lincomb(int64 a, const JSum *x, int64 b, const JSum *y, double divisor);
 
-/*
- * Shared by the recv functions of experiment and drivers (experiment.c): a
- * name of len bytes (sent by pq_sendtext) from buf, converted to the server
- * encoding; an error if it does not fit in the value or holds a zero byte.
- */
-extern char *journey_recv_name(StringInfo buf, int32 len, int *outlen, const char *type_name);
-
 #endif							/* JOURNEY_STATS_MATH_H */
