@@ -120,7 +120,29 @@ INSERT INTO exp_ref VALUES
   ('bigmean', 'b', 'value_diff', -0.0048828125000000000000),
   ('bigmean', 'b', 'value_p_value', 0.93221024494004704266),
   ('bigmean', 'b', 'cuped_value_diff', NULL),
-  ('bigmean', 'b', 'cuped_value_p_value', NULL);
+  ('bigmean', 'b', 'cuped_value_p_value', NULL),
+  ('bigdf', 'a', 'rate', 0.10000000000000000000),
+  ('bigdf', 'a', 'lift', NULL),
+  ('bigdf', 'a', 'diff_ci_low', NULL),
+  ('bigdf', 'a', 'diff_ci_high', NULL),
+  ('bigdf', 'a', 'z', NULL),
+  ('bigdf', 'a', 'p_value', NULL),
+  ('bigdf', 'a', 'mean_value', 0.0),
+  ('bigdf', 'a', 'value_diff', NULL),
+  ('bigdf', 'a', 'value_p_value', NULL),
+  ('bigdf', 'a', 'cuped_value_diff', NULL),
+  ('bigdf', 'a', 'cuped_value_p_value', NULL),
+  ('bigdf', 'b', 'rate', 0.10020000000000000000),
+  ('bigdf', 'b', 'lift', 0.0020000000000000000000),
+  ('bigdf', 'b', 'diff_ci_low', 0.000082349919891408413192),
+  ('bigdf', 'b', 'diff_ci_high', 0.00031765008010859158681),
+  ('bigdf', 'b', 'z', 3.3318530237137066773),
+  ('bigdf', 'b', 'p_value', 0.00086269804954573406726),
+  ('bigdf', 'b', 'mean_value', 0.00060000000000000000000),
+  ('bigdf', 'b', 'value_diff', 0.00060000000000000000000),
+  ('bigdf', 'b', 'value_p_value', 0.0026997969939484669105),
+  ('bigdf', 'b', 'cuped_value_diff', NULL),
+  ('bigdf', 'b', 'cuped_value_p_value', NULL);
 INSERT INTO drv_ref VALUES
   ('everyone', 'odds_ratio', NULL),
   ('everyone', 'odds_ratio_ci_low', NULL),
@@ -171,6 +193,11 @@ SELECT * FROM pg_temp.exp_check('bigmean',
   (SELECT experiment_agg(CASE WHEN i % 2 = 1 THEN 'a' ELSE 'b' END, (i * 31) % 7 = 0,
                          1e9::float8 + ((i * 7919) % 1000)::float8 / 1024 + CASE WHEN i % 2 = 0 THEN 1.0 / 64 ELSE 0 END)
    FROM generate_series(1, 100) i), 'a');
+
+-- 5e7 units per arm, given by the text form (Welch df near 1e8: the t
+-- tail's continued fraction runs in long double there)
+SELECT * FROM pg_temp.exp_check('bigdf',
+  'v1 value=t pre=f arms=2 "a" n=50000000 conversions=5000000 sum=0 sum_sq=0x2faf080p0 "b" n=50000000 conversions=5010000 sum=0x7530p0 sum_sq=0x2faf092p0', 'a');
 
 -- the value alone (no pre_value): no CUPED; conversions alone: no value
 SELECT variant, pg_temp.r(mean_value) AS mean_value, pg_temp.r(value_p_value) AS value_p_value,

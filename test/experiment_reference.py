@@ -106,6 +106,37 @@ def report(arms, control, alpha=0.05, has_value=True, has_pre=True):
     return out
 
 
+def report_from_sums(arms, control, alpha=0.05):
+    """arms: name -> (n, conversions, sum of value, sum of value^2), exact
+    integers: the same figures as report() for an experiment given by its
+    text form (no pre_value)"""
+    z = zcrit(alpha)
+    nc, cc, sc, ssc = arms[control]
+    rc = F(cc, nc)
+    mc = F(sc, nc)
+    vc = (F(ssc) - F(sc) ** 2 / nc) / (nc - 1)
+    out = {}
+    for name, (n, k, sv, ssv) in arms.items():
+        r = F(k, n)
+        m = F(sv, n)
+        row = dict(rate=r, mean_value=m)
+        if name != control:
+            row['lift'] = r / rc - 1 if rc > 0 else None
+            diff = r - rc
+            se_u = mp.sqrt(M(r * (1 - r) / n + rc * (1 - rc) / nc))
+            row['diff_ci_low'] = M(diff) - z * se_u
+            row['diff_ci_high'] = M(diff) + z * se_u
+            pp = F(k + cc, n + nc)
+            zz = M(diff) / mp.sqrt(M(pp * (1 - pp) * (F(1, n) + F(1, nc))))
+            row['z'] = zz
+            row['p_value'] = mp.erfc(abs(zz) / mp.sqrt(2))
+            row['value_diff'] = m - mc
+            v = (F(ssv) - F(sv) ** 2 / n) / (n - 1)
+            row['value_p_value'] = welch(m, v, n, mc, vc, nc)
+        out[name] = row
+    return out
+
+
 COLS = ['rate', 'lift', 'diff_ci_low', 'diff_ci_high', 'z', 'p_value', 'mean_value',
         'value_diff', 'value_p_value', 'cuped_value_diff', 'cuped_value_p_value']
 
@@ -208,6 +239,9 @@ if __name__ == '__main__':
     emit_report('main', report(main_data(), 'control'), 'control')
     emit_report('main_alpha_0.1', {k: v for k, v in report(main_data(), 'control', 0.1).items()}, 'control')
     emit_report('bigmean', report(bigmean_data(), 'a', has_pre=False), 'a')
+    # a test with 5e7 units per arm (Welch df near 1e8), given by its sums
+    n = 50000000
+    emit_report('bigdf', report_from_sums({'a': (n, 5000000, 0, n), 'b': (n, 5010000, 30000, n + 18)}, 'a'), 'a')
     print('-- driver_report references')
     rows = driver_features()
     feats = sorted(set().union(*(f for _, f in rows)))
