@@ -58,6 +58,7 @@ static Drivers *
 drv_fetch(Datum datum)
 {
 	Drivers    *d = (Drivers *) PG_DETOAST_DATUM(datum);
+	int			i;
 
 	if (d->version != DRV_VERSION)
 		journey_unsupported_version(JOURNEY_FROM_STATE, d->version, "drivers");
@@ -65,6 +66,11 @@ drv_fetch(Datum datum)
 		VARSIZE(d) != DRV_SIZE(d->nfeatures, d->names_len))
 		journey_invalid_value(JOURNEY_FROM_STATE, "drivers",
 							  "The value has %u bytes for %d features.", VARSIZE(d), d->nfeatures);
+	for (i = 0; i < d->nfeatures; i++)
+		if (d->f[i].name_off < 0 || d->f[i].name_len < 0 ||
+			d->f[i].name_len > d->names_len - d->f[i].name_off)
+			journey_invalid_value(JOURNEY_FROM_STATE, "drivers",
+								  "The name of feature %d lies outside the value.", i + 1);
 	return d;
 }
 

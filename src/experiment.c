@@ -76,6 +76,7 @@ static Experiment *
 exp_fetch(Datum d)
 {
 	Experiment *e = (Experiment *) PG_DETOAST_DATUM(d);
+	int			i;
 
 	if (e->version != EXP_VERSION)
 		journey_unsupported_version(JOURNEY_FROM_STATE, e->version, "experiment");
@@ -83,6 +84,11 @@ exp_fetch(Datum d)
 		VARSIZE(e) != EXP_SIZE(e->narms, e->names_len))
 		journey_invalid_value(JOURNEY_FROM_STATE, "experiment",
 							  "The value has %u bytes for %d arms.", VARSIZE(e), e->narms);
+	for (i = 0; i < e->narms; i++)
+		if (e->arms[i].name_off < 0 || e->arms[i].name_len < 0 ||
+			e->arms[i].name_len > e->names_len - e->arms[i].name_off)
+			journey_invalid_value(JOURNEY_FROM_STATE, "experiment",
+								  "The name of arm %d lies outside the value.", i + 1);
 	return e;
 }
 
