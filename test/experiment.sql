@@ -5,7 +5,7 @@
 -- binary round trips, and hostile (mutated) text and binary input
 -- rejected with a data-exception error or read back consistently.
 BEGIN;
-SELECT plan(16);
+SELECT plan(17);
 SELECT setseed(0.2026);
 \i test/roundtrip.psql
 
@@ -114,6 +114,37 @@ SELECT is((SELECT count(*) FROM (SELECT pg_temp.rt_text('drivers', m) AS t
            WHERE t IS NOT NULL AND (pg_temp.rt_text('drivers', t) IS DISTINCT FROM t
                                     OR pg_temp.rt_recv('drivers', pg_temp.rt_send('drivers', t)) IS DISTINCT FROM t)),
           0::bigint, 'drivers: mutated text input is rejected, or reads back as text and binary');
+
+-- Fisher's exact test against an exact PL/pgSQL reference on 400 random
+-- small tables (cells 0..12): the hypergeometric terms as exact numeric
+-- integers C(r1, x) C(r2, k - x), the two-sided sum over the terms at most
+-- the observed one times 1 + 1e-7, divided by their total
+CREATE FUNCTION pg_temp.choose(n int, k int) RETURNS numeric LANGUAGE sql IMMUTABLE AS
+  'SELECT div(factorial(n), factorial(k) * factorial(n - k))';
+CREATE FUNCTION pg_temp.fisher_ref(a int, b int, c int, d int) RETURNS float8 LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    r1 int := a + b; r2 int := c + d; k int := a + c;
+    obs numeric := pg_temp.choose(a + b, a) * pg_temp.choose(c + d, c);
+    total numeric := 0; sel numeric := 0; t numeric;
+BEGIN
+    FOR x IN greatest(0, k - r2) .. least(r1, k) LOOP
+        t := pg_temp.choose(r1, x) * pg_temp.choose(r2, k - x);
+        total := total + t;
+        IF t <= obs * 1.0000001 THEN sel := sel + t; END IF;
+    END LOOP;
+    RETURN round(sel / total, 30)::float8;
+END $$;
+CREATE TEMP TABLE tables AS
+SELECT g, (random() * 12)::int AS a, (random() * 12)::int AS b, (random() * 12)::int AS c, (random() * 12)::int AS d
+FROM generate_series(1, 400) g;
+SELECT is((SELECT count(*) FROM tables t,
+                  driver_report(format('v1 n=%s conversions=%s features=1 "f" with=%s converted=%s',
+                                       a + b + c + d, a + c, a + b, a)::drivers, 0) r
+           WHERE a + b > 0 AND c + d > 0 AND a + c > 0 AND b + d > 0 AND r.test = 'fisher'
+             AND abs(r.p_value - pg_temp.fisher_ref(a, b, c, d)) > 1e-12 * pg_temp.fisher_ref(a, b, c, d)),
+          0::bigint, format('Fisher''s exact test equals an exact reference on %s random tables',
+                            (SELECT count(*) FROM tables WHERE a + b > 0 AND c + d > 0 AND a + c > 0 AND b + d > 0
+                               AND least(a + b, c + d) * least(a + c, b + d) < 5.0 * (a + b + c + d))));
 
 SELECT * FROM finish();
 ROLLBACK;
