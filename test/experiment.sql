@@ -5,7 +5,7 @@
 -- binary round trips, and hostile (mutated) text and binary input
 -- rejected with a data-exception error or read back consistently.
 BEGIN;
-SELECT plan(17);
+SELECT plan(18);
 SELECT setseed(0.2026);
 \i test/roundtrip.psql
 
@@ -59,6 +59,21 @@ SELECT is((SELECT count(*) FROM (
              WHERE r.n = q.n AND r.conversions = q.c AND r.rate = q.c::float8 / q.n
                AND abs(r.mean_value - q.m) <= 1e-12 * abs(q.m)) s), 3::bigint,
           'experiment: units, conversions, rates and means equal plain SQL');
+
+-- z and the interval against their formulas in plain SQL (z* = 1.959963984540054)
+SELECT is((SELECT count(*) FROM (
+             SELECT r.*, q.n AS qn, q.c AS qc, c.n AS cn, c.c AS cc
+             FROM experiment_report((SELECT experiment_agg(variant, converted, value, pre) FROM units), 'control') r
+             JOIN (SELECT variant, count(*) AS n, count(*) FILTER (WHERE converted) AS c FROM units GROUP BY variant) q USING (variant),
+                  (SELECT count(*) AS n, count(*) FILTER (WHERE converted) AS c FROM units WHERE variant = 'control') c
+             WHERE variant <> 'control') s
+           WHERE abs(z - (qc::float8 / qn - cc::float8 / cn)
+                         / sqrt((qc + cc)::float8 / (qn + cn) * (1 - (qc + cc)::float8 / (qn + cn)) * (1.0 / qn + 1.0 / cn))) <= 1e-12 * abs(z)
+             AND abs((diff_ci_low + diff_ci_high) / 2 - (qc::float8 / qn - cc::float8 / cn)) <= 1e-12
+             AND abs((diff_ci_high - diff_ci_low) / 2
+                     / sqrt(qc::float8 / qn * (1 - qc::float8 / qn) / qn + cc::float8 / cn * (1 - cc::float8 / cn) / cn)
+                     - 1.959963984540054) <= 1e-12),
+          2::bigint, 'experiment: z and the Wald interval equal their plain-SQL formulas');
 
 -- round trips, and mutations of the text and binary forms
 CREATE TEMP TABLE exp_values AS
