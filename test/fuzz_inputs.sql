@@ -33,7 +33,7 @@ SET LOCAL client_min_messages = error;   -- the fits of the seeds warn
 SET LOCAL timezone = 'UTC';
 -- a pathological input must not hang the suite: the whole file takes ~30 s
 SET LOCAL statement_timeout = '300s';
-SELECT plan(89);
+SELECT plan(99);
 SELECT setseed(0.1729);
 
 ------------------------------------------------------------------ seeds
@@ -261,6 +261,26 @@ SELECT pg_temp.fz_put('touch_report', 'ordinary',
 SELECT pg_temp.fz_put('touch_report', 'no customers', $$'v1 model=opened window_us=1 customers=0 conversions=0 unattributed=0 revenue=0 unattributed_revenue=0'::touch_report$$);
 SELECT pg_temp.fz_put('touch_report', 'counts near 2^63',
   $$'v1 model=sent window_us=9223372036854775807 customers=9223372036854775807 conversions=9223372036854775807 unattributed=1 revenue=1 unattributed_revenue=1 {"" sent=9223372036854775807 opened=9223372036854775807 clicked=0 converted=1 orphans=9223372036854775807 revenue=0.00000000000000000001 ttc=v1 n=1 zeros=0 sum_us=9223372036854775807 min_us=9223372036854775807 max_us=9223372036854775807 buckets=2206:1}'::touch_report$$);
+
+-- experiment
+SELECT pg_temp.fz_put('experiment', 'ordinary',
+  $$(SELECT experiment_agg((ARRAY['control', 'b'])[1 + i % 2], i % 7 = 0, (i % 13) * 1.25, i % 5) FROM generate_series(1, 60) i)$$);
+SELECT pg_temp.fz_put('experiment', 'conversions only, three arms',
+  $$(SELECT experiment_agg((ARRAY['control', 'b "x"', 'c\'])[1 + i % 3], i % 2 = 0) FROM generate_series(1, 30) i)$$);
+SELECT pg_temp.fz_put('experiment', 'extreme doubles',
+  $$(SELECT experiment_agg(v, true, x) FROM (VALUES ('control', 1.3e154::float8), ('control', 5e-324), ('b', -1.3e154), ('b', 0.1)) t(v, x))$$);
+SELECT pg_temp.fz_put('experiment', 'units near 2^62',
+  $$(SELECT rollup(e) FROM (VALUES ('v1 value=f pre=f arms=1 "control" n=2305843009213693951 conversions=2305843009213693951'::experiment),
+                                   ('v1 value=f pre=f arms=1 "control" n=2305843009213693951 conversions=1'::experiment)) x(e))$$);
+
+-- drivers
+SELECT pg_temp.fz_put('drivers', 'ordinary',
+  $$(SELECT driver_agg(i % 4 = 0, ARRAY['f' || (i % 7), CASE WHEN i % 3 = 0 THEN 'opened' END]) FROM generate_series(1, 200) i)$$);
+SELECT pg_temp.fz_put('drivers', 'quoted, empty and unicode names',
+  $$(SELECT driver_agg(i % 2 = 0, ARRAY['a"b\c', '', 'ünï']) FROM generate_series(1, 3) i)$$);
+SELECT pg_temp.fz_put('drivers', 'customers near 2^62',
+  $$(SELECT rollup(d) FROM (VALUES ('v1 n=2305843009213693951 conversions=2305843009213693951 features=1 "a" with=2305843009213693951 converted=2305843009213693951'::drivers),
+                                   ('v1 n=2305843009213693951 conversions=0 features=0'::drivers)) x(d))$$);
 
 ------------------------------------------------------------------ mutations
 -- fz_mut: (type, seed, text or binary, how it was made, the literal)
@@ -566,7 +586,11 @@ INSERT INTO fz_probe VALUES
   ('path_tree', '(SELECT array_agg(e) FROM path_edges($1::path_tree, 100) e)'),
   ('path_tree', '(SELECT array_agg(n) FROM path_nodes($1::path_tree, 3) n)'),
   ('path_tree', 'ARRAY[num_paths($1::path_tree), path_steps($1::path_tree)]'),
-  ('path_tree', 'path_tree_merge($1::path_tree, $1::path_tree)');
+  ('path_tree', 'path_tree_merge($1::path_tree, $1::path_tree)'),
+  ('experiment', '(SELECT array_agg(r) FROM experiment_report($1::experiment, ''control'') r)'),
+  ('experiment', 'experiment_merge($1::experiment, $1::experiment)'),
+  ('drivers', '(SELECT array_agg(r) FROM driver_report($1::drivers, 0) r)'),
+  ('drivers', 'drivers_merge($1::drivers, $1::drivers)');
 
 -- An error code allowed for bad input of this kind (text or binary).
 CREATE FUNCTION pg_temp.fz_allowed(state text, kind text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
@@ -812,7 +836,7 @@ END $$;
 SELECT is_empty($$
   SELECT t, count(DISTINCT s.label) AS seeds, count(m.id) AS mutations
   FROM unnest(ARRAY['durations', 'funnel_path', 'funnel', 'rfm', 'rfm_model', 'rfm_transitions', 'unit_economics',
-                    'clv_data', 'clv_model', 'cohort_retention', 'cohort_value', 'journey', 'touch_outcomes', 'touch_report', 'path_tree', 'pipeline_path', 'pipeline']) t
+                    'clv_data', 'clv_model', 'cohort_retention', 'cohort_value', 'journey', 'touch_outcomes', 'touch_report', 'path_tree', 'pipeline_path', 'pipeline', 'experiment', 'drivers']) t
   LEFT JOIN fz_seed s ON s.typ = t LEFT JOIN fz_mut m ON m.typ = t AND m.label = s.label
   GROUP BY t HAVING count(DISTINCT s.label) < 3 OR count(m.id) < 500
 $$, 'every type has at least 3 seeds and 500 mutations');
@@ -834,6 +858,8 @@ SELECT pg_temp.fz_tests('touch_report');
 SELECT pg_temp.fz_tests('path_tree');
 SELECT pg_temp.fz_tests('pipeline_path');
 SELECT pg_temp.fz_tests('pipeline');
+SELECT pg_temp.fz_tests('experiment');
+SELECT pg_temp.fz_tests('drivers');
 
 SELECT is_empty($$
   SELECT typ, kind, how, left(coalesce(lit, encode(bin, 'hex')), 200) AS input, round(ms) AS ms
