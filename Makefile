@@ -13,14 +13,18 @@ SQL_PARTS  = $(wildcard src/header.sql src/durations.sql src/ttfv.sql \
                         src/funnel.sql) src/funnel_overloads.sql src/funnel_labels.sql \
              $(wildcard src/rfm.sql src/unit_economics.sql \
                         src/clv.sql src/lifecycle.sql src/retention.sql \
-                        src/outreach.sql src/timeline.sql) src/funnelx.sql src/touch.sql src/value.sql src/sequence.sql src/paths.sql
+                        src/outreach.sql src/timeline.sql) \
+             src/funnelx.sql src/touch.sql src/value.sql src/sequence.sql \
+             src/paths.sql src/rfm_more.sql src/pipeline.sql src/experiment.sql
 # The current version's install script is built; older versions' install
 # scripts (frozen as released) and the upgrade scripts are kept in git.
 # The upgrade script from the last release: the changes to that release's
 # objects (src/upgrade--A--B.sql, by hand) and the SQL parts new since, as
 # they are.
 UPGRADE_FROM      = 0.1.0
-UPGRADE_NEW_PARTS = src/funnel_labels.sql src/timeline.sql src/funnelx.sql src/touch.sql src/value.sql src/sequence.sql src/paths.sql
+UPGRADE_NEW_PARTS = src/funnel_labels.sql src/timeline.sql src/funnelx.sql \
+                    src/touch.sql src/value.sql src/sequence.sql src/paths.sql \
+                    src/rfm_more.sql src/pipeline.sql src/experiment.sql
 UPGRADE_SCRIPT    = $(EXTENSION)--$(UPGRADE_FROM)--$(EXTVERSION).sql
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql $(UPGRADE_SCRIPT)
 DATA       = $(filter-out $(DATA_built),$(wildcard $(EXTENSION)--*.sql))

@@ -67,3 +67,54 @@ FROM retail_model, (VALUES ('bought yesterday, first order of 25.00', timestampt
 SELECT count(*) AS customers,
        count(*) FILTER (WHERE rfm_score(model, last_purchase, invoices, revenue) = rfm) AS "same score from the model"
 FROM retail_rfm, retail_model;
+
+\echo
+\echo '--- Where to spend effort: segment, customers, revenue share, action (rfm_segment_actions) ---'
+\echo 'The default segment map carries a priority (1 = first) and an action per segment.'
+SELECT a.priority, r.segment, count(*) AS customers,
+       round(100.0 * sum(r.revenue) / sum(sum(r.revenue)) OVER (), 1) AS "% revenue",
+       a.action
+FROM (SELECT rfm_segment(rfm) AS segment, revenue FROM retail_rfm) r
+JOIN rfm_segment_actions() a USING (segment)
+GROUP BY a.priority, r.segment, a.action ORDER BY a.priority;
+
+\echo
+\echo '--- A scale per dimension: recency on 5, frequency on 3, monetary on 4 ---'
+\echo 'rfm_score(..., ARRAY[5, 3, 4]) OVER (): each dimension ranked on its own scale;'
+\echo 'rfm_segment maps each score to 1..5 first.'
+SELECT g.score, count(*) FILTER (WHERE recency_score(s) = g.score) AS "R customers (of 5)",
+       count(*) FILTER (WHERE frequency_score(s) = g.score) AS "F customers (of 3)",
+       count(*) FILTER (WHERE monetary_score(s) = g.score) AS "M customers (of 4)"
+FROM (SELECT rfm_score(last_purchase, invoices, revenue, ARRAY[5, 3, 4]) OVER () AS s FROM retail_customers) x,
+     generate_series(1, 5) g(score)
+GROUP BY g.score ORDER BY g.score;
+
+\echo
+\echo '--- Fixed cut points: the business''s own thresholds (rfm_score_fixed) ---'
+\echo 'R: bought within 7 / 30 / 90 / 180 days of 2011-12-10; F: 2 / 5 / 10 / 20 invoices; M: 500 / 2000 / 10000.'
+SELECT rfm_segment(s) AS segment, count(*) AS customers
+FROM (SELECT rfm_score_fixed(last_purchase, invoices, revenue, '2011-12-10',
+                             '{180 days,90 days,30 days,7 days}', '{2,5,10,20}', '{500,2000,10000}') AS s
+      FROM retail_customers) x
+GROUP BY 1 ORDER BY 2 DESC;
+
+\echo
+\echo '--- Migration: how customers moved between segments from 2011-09-01 to 2011-12-10 ---'
+\echo 'Scores as of each date (fixed cuts, so both are on the same scale); NULL = no purchase yet.'
+CREATE TEMP VIEW retail_as_of AS
+SELECT customer_id, d AS as_of, max(invoiced_at) AS last_purchase, count(*) AS invoices, sum(amount) AS revenue
+FROM retail_invoices, (VALUES (timestamptz '2011-09-01'), (timestamptz '2011-12-10')) v(d)
+WHERE customer_id IS NOT NULL AND invoice_no NOT LIKE 'C%' AND amount > 0 AND invoiced_at < d
+GROUP BY customer_id, d;
+CREATE TEMP TABLE retail_moves AS
+SELECT rfm_transitions(b.s, a.s) AS t
+FROM (SELECT customer_id, rfm_score_fixed(last_purchase, invoices, revenue, as_of,
+                                          '{180 days,90 days,30 days,7 days}', '{2,5,10,20}', '{500,2000,10000}') AS s
+      FROM retail_as_of WHERE as_of = '2011-09-01') b
+FULL JOIN (SELECT customer_id, rfm_score_fixed(last_purchase, invoices, revenue, as_of,
+                                               '{180 days,90 days,30 days,7 days}', '{2,5,10,20}', '{500,2000,10000}') AS s
+           FROM retail_as_of WHERE as_of = '2011-12-10') a USING (customer_id);
+SELECT coalesce(from_segment, '(new)') AS "from", to_segment AS "to", customers
+FROM retail_moves, rfm_transition_rows(t)
+WHERE from_segment IS DISTINCT FROM to_segment
+ORDER BY customers DESC LIMIT 10;

@@ -193,3 +193,46 @@ SELECT name, q, quantile(d, q)
 FROM huge_counts, unnest(ARRAY[0, 1e-300, 1e-18, 0.5, 0.99999999999999989, 1]::float8[]) q
 ORDER BY name, q;
 SELECT name, quantiles(d, ARRAY[0, 0.5, 1]) FROM huge_counts ORDER BY name;
+
+-- ============================================================
+-- Readers for charts (0.2.0): x_seconds after every interval column x
+-- ============================================================
+-- A long tail, 1 second to ~6 hours (e^0 .. e^10 seconds): equal-width
+-- bins put almost everything in the first bin; log-scale bins grow by
+-- equal ratios from the smallest value to the largest and spread it.
+CREATE TABLE long_tail AS SELECT exp(x / 100.0) * interval '1 second' AS d FROM generate_series(0, 1000) x;
+SELECT lower, upper, count FROM histogram((SELECT duration_agg(d) FROM long_tail), 5);
+SELECT * FROM histogram((SELECT duration_agg(d) FROM long_tail), 5, 'log');
+-- the bins' counts match a plain SQL count over the same edges, except
+-- values within 1% of an edge
+SELECT h.lower, h.count, (SELECT count(*) FROM long_tail t WHERE t.d >= h.lower AND (t.d < h.upper OR h.upper = max_d)) AS exact
+FROM histogram((SELECT duration_agg(d) FROM long_tail), 5, 'log') h, (SELECT max(d) AS max_d FROM long_tail) m;
+-- zeros fall in the first bin, which then starts at 0
+SELECT * FROM histogram((SELECT duration_agg(x * interval '1 second') FROM generate_series(0, 100) x), 4, 'log');
+-- equal values: one bin; a range of a few microseconds: fewer bins
+SELECT * FROM histogram((SELECT duration_agg(interval '5 minutes')), 10, 'log');
+SELECT * FROM histogram((SELECT duration_agg(x * interval '1 microsecond') FROM generate_series(1, 3) x), 10, 'log');
+SELECT count(*) FROM histogram(NULL, 10, 'log');
+-- 'linear' is the default
+SELECT (SELECT array_agg(h) FROM histogram((SELECT duration_agg(d) FROM minutes), 4, 'linear') h)
+     = (SELECT array_agg(h) FROM histogram((SELECT duration_agg(d) FROM minutes), 4) h) AS linear_is_default;
+-- errors: an unknown or NULL scale, bins out of range (also with no values)
+SELECT * FROM histogram((SELECT duration_agg(d) FROM minutes), 4, 'exp');
+SELECT * FROM histogram((SELECT duration_agg(d) FROM minutes), 4, NULL);
+SELECT * FROM histogram(NULL, 0);
+-- under the 0.1.0 declaration (two arguments, three columns; what a
+-- database has before ALTER EXTENSION journey UPDATE) the same library
+-- returns the 0.1.0 columns
+CREATE FUNCTION histogram_010(durations, bins integer, OUT lower interval, OUT upper interval, OUT count bigint)
+    RETURNS SETOF record AS '$libdir/journey', 'durations_histogram' LANGUAGE C IMMUTABLE;
+SELECT * FROM histogram_010((SELECT duration_agg(d) FROM minutes), 4);
+DROP FUNCTION histogram_010(durations, integer);
+
+-- quantile_rows: quantiles as rows, with seconds, in the array's order
+SELECT * FROM quantile_rows((SELECT duration_agg(d) FROM minutes), ARRAY[0.5, 0.9, 0.99, 0, 1]);
+SELECT count(*) FROM quantile_rows(NULL, ARRAY[0.5]);
+SELECT * FROM quantile_rows((SELECT duration_agg(d) FROM minutes), '{}');
+SELECT * FROM quantile_rows((SELECT duration_agg(d) FROM minutes), NULL);
+SELECT * FROM quantile_rows((SELECT duration_agg(d) FROM minutes), ARRAY[0.5, NULL]);
+SELECT * FROM quantile_rows((SELECT duration_agg(d) FROM minutes), ARRAY[1.5]);
+DROP TABLE long_tail;

@@ -847,67 +847,246 @@ durations_quantiles(PG_FUNCTION_ARGS)
 											 sizeof(Interval), false, TYPALIGN_DOUBLE));
 }
 
+/* A number of microseconds as float8 seconds (the _seconds columns). */
+static inline Datum
+durations_seconds_datum(int64 usec)
+{
+	return Float8GetDatum((double) usec / 1e6);
+}
+
 /*
- * histogram(d, bins): `bins` equal-width bins from min to max (lower bound
+ * The value a bucket's count is placed at in a histogram: its reported
+ * value, clamped to [min, max] and to the nearest microsecond.
+ */
+static inline int64
+durations_bucket_usec(const Durations *d, int i)
+{
+	double		value = durations_bucket_value(d->offset + i);
+
+	return value >= (double) d->max_usec ? d->max_usec : Max((int64) llround(value), d->min_usec);
+}
+
+/*
+ * The bin edges of a log-scale histogram, edges[0..nbins] (returns the
+ * number of bins, at most `nbins`): from lo, the smallest positive value,
+ * to max, at equal ratios, rounded to microseconds, equal edges merged.
+ * When the value has zeros the first edge is 0 (zeros and the smallest
+ * values share the first bin).
+ */
+static int
+durations_log_edges(const Durations *d, int nbins, int64 *edges)
+{
+	int64		lo = d->min_usec;
+	int			out = 0,
+				i;
+	double		ratio;
+
+	if (lo == 0)
+	{
+		/* the smallest positive value: the lowest non-empty bucket */
+		lo = d->max_usec;
+		for (i = 0; i < d->nbuckets; i++)
+			if (d->counts[i] != 0)
+			{
+				lo = Max(durations_bucket_usec(d, i), 1);
+				break;
+			}
+	}
+	ratio = log((double) d->max_usec / (double) lo);
+	edges[out++] = d->min_usec;
+	for (i = 1; i <= nbins; i++)
+	{
+		int64		e;
+
+		if (i == nbins)
+			e = d->max_usec;
+		else
+		{
+			double		x = (double) lo * exp(ratio * i / nbins);
+
+			e = x >= (double) d->max_usec ? d->max_usec : (int64) llround(x);
+		}
+		if (d->min_usec == 0 && i == 1 && e <= lo && lo < d->max_usec)
+			e = lo + 1;			/* zeros and lo in the first bin, apart from the rest */
+		if (e > edges[out - 1])
+			edges[out++] = e;
+	}
+	if (out == 1)
+		edges[out++] = d->max_usec; /* all values equal: one bin [v, v] */
+	return out - 1;
+}
+
+/*
+ * histogram(d, bins [, scale]): `bins` bins from min to max (lower bound
  * inclusive, upper exclusive, the last one inclusive), every bin returned
- * even when empty so a chart's axis stays regular.  A value is counted in
- * the bin holding its bucket's reported value, so a count may move to a
- * neighbouring bin when a value lies within 1% of a bin edge.  When all
- * values are equal there is one bin.
+ * even when empty so a chart's axis stays regular.  scale 'linear' (the
+ * default) makes them equal-width; 'log' makes their edges grow by equal
+ * ratios from the smallest positive value to the largest, so that a
+ * long-tailed distribution spreads over its bins (zeros fall in the first
+ * bin, which then starts at 0).  A value is counted in the bin holding its
+ * bucket's reported value, so a count may move to a neighbouring bin when a
+ * value lies within 1% of a bin edge.  No bin is narrower than a
+ * microsecond (fewer bins then); when all values are equal there is one.
+ *
+ * Rows: lower, lower_seconds, upper, upper_seconds, count, or under the
+ * 0.1.0 declaration (two arguments, three columns) lower, upper, count.
  */
 PG_FUNCTION_INFO_V1(durations_histogram);
 Datum
 durations_histogram(PG_FUNCTION_ARGS)
 {
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Durations  *d;
 	int32		nbins;
 	int64	   *bin_counts;
+	int64	   *edges = NULL;
+	bool		log_scale = false;
+	bool		with_seconds;
 	int128		range;
 	int			i;
 
 	if (PG_ARGISNULL(1))
 		durations_null_argument("the number of bins");
 	nbins = PG_GETARG_INT32(1);
+	if (PG_NARGS() > 2)
+	{
+		char	   *scale;
+
+		if (PG_ARGISNULL(2))
+			durations_null_argument("scale");
+		scale = text_to_cstring(PG_GETARG_TEXT_PP(2));
+		if (strcmp(scale, "log") == 0)
+			log_scale = true;
+		else if (strcmp(scale, "linear") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown histogram scale \"%s\"", scale),
+					 errhint("The scale is 'linear' (equal-width bins) or 'log' (bins growing by equal ratios).")));
+	}
 	journey_init_srf(fcinfo);
-	if (PG_ARGISNULL(0))
-		return (Datum) 0;		/* no values, no rows */
-	d = PG_GETARG_DURATIONS_P(0);
-	durations_init_constants();
+	with_seconds = rsinfo->setDesc->natts >= 5;
 	if (nbins < 1 || nbins > DURATIONS_MAX_HISTOGRAM_BINS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("histogram needs between 1 and %d bins, not %d", DURATIONS_MAX_HISTOGRAM_BINS, nbins)));
+	if (PG_ARGISNULL(0))
+		return (Datum) 0;		/* no values, no rows */
+	d = PG_GETARG_DURATIONS_P(0);
+	durations_init_constants();
 	range = (int128) d->max_usec - d->min_usec;
-	if (range < nbins)
+	if (log_scale && range > 0)
+	{
+		edges = palloc(sizeof(int64) * (nbins + 1));
+		nbins = durations_log_edges(d, nbins, edges);
+	}
+	else if (range < nbins)
 		nbins = Max((int) range, 1);	/* no bin narrower than a microsecond */
 	bin_counts = palloc0(sizeof(int64) * nbins);
 	bin_counts[0] += d->zero_count;
 	for (i = 0; i < d->nbuckets; i++)
 	{
-		double		value;
 		int64		usec;
 		int			bin = 0;
 
 		if (d->counts[i] == 0)
 			continue;
-		value = durations_bucket_value(d->offset + i);
-		usec = value >= (double) d->max_usec ? d->max_usec : Max((int64) llround(value), d->min_usec);
-		if (range > 0)
+		usec = durations_bucket_usec(d, i);
+		if (edges != NULL)
+		{
+			/* the last bin whose lower edge is <= usec */
+			int			lo = 0,
+						hi = nbins - 1;
+
+			while (lo < hi)
+			{
+				int			mid = lo + (hi - lo + 1) / 2;
+
+				if (edges[mid] <= usec)
+					lo = mid;
+				else
+					hi = mid - 1;
+			}
+			bin = lo;
+		}
+		else if (range > 0)
 			bin = (int) Min(((int128) usec - d->min_usec) * nbins / range, nbins - 1);
 		bin_counts[bin] += (int64) d->counts[i];
 	}
 	for (i = 0; i < nbins; i++)
 	{
-		ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-		Datum		row[3];
-		bool		nulls[3] = {false, false, false};
-		int64		lower = d->min_usec + (int64) (range * i / nbins);
-		int64		upper = d->min_usec + (int64) (range * (i + 1) / nbins);
+		Datum		row[5];
+		bool		nulls[5] = {false, false, false, false, false};
+		int64		lower,
+					upper;
+		int			col = 0;
 
-		row[0] = IntervalPGetDatum(journey_usec_to_interval(lower));
-		row[1] = IntervalPGetDatum(journey_usec_to_interval(upper));
-		row[2] = Int64GetDatum(bin_counts[i]);
+		if (edges != NULL)
+		{
+			lower = edges[i];
+			upper = edges[i + 1];
+		}
+		else
+		{
+			lower = d->min_usec + (int64) (range * i / nbins);
+			upper = d->min_usec + (int64) (range * (i + 1) / nbins);
+		}
+		row[col++] = IntervalPGetDatum(journey_usec_to_interval(lower));
+		if (with_seconds)
+			row[col++] = durations_seconds_datum(lower);
+		row[col++] = IntervalPGetDatum(journey_usec_to_interval(upper));
+		if (with_seconds)
+			row[col++] = durations_seconds_datum(upper);
+		row[col++] = Int64GetDatum(bin_counts[i]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, row, nulls);
+	}
+	return (Datum) 0;
+}
+
+/*
+ * quantile_rows(d, fractions): quantiles as rows for charts: fraction,
+ * quantile (interval), quantile_seconds (float8), in the order of the
+ * array.  A NULL summary gives no rows; a NULL array or fraction is an
+ * error.
+ */
+PG_FUNCTION_INFO_V1(durations_quantile_rows);
+Datum
+durations_quantile_rows(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Durations  *d;
+	ArrayType  *fractions;
+	Datum	   *values;
+	bool	   *nulls;
+	int			n,
+				i;
+
+	if (PG_ARGISNULL(1))
+		durations_null_argument("the array of fractions");
+	fractions = PG_GETARG_ARRAYTYPE_P(1);
+	if (ARR_NDIM(fractions) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("quantile_rows takes a one-dimensional array of fractions")));
+	deconstruct_array(fractions, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &values, &nulls, &n);
+	for (i = 0; i < n; i++)
+		if (nulls[i])
+			durations_null_argument("a fraction");
+	journey_init_srf(fcinfo);
+	if (PG_ARGISNULL(0))
+		return (Datum) 0;
+	d = PG_GETARG_DURATIONS_P(0);
+	durations_init_constants();
+	for (i = 0; i < n; i++)
+	{
+		int64		usec = durations_quantile_usec(d, DatumGetFloat8(values[i]));
+		Datum		row[3];
+		bool		rnulls[3] = {false, false, false};
+
+		row[0] = values[i];
+		row[1] = IntervalPGetDatum(journey_usec_to_interval(usec));
+		row[2] = durations_seconds_datum(usec);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, row, rnulls);
 	}
 	return (Datum) 0;
 }

@@ -60,7 +60,20 @@ CREATE FUNCTION min_val(durations) RETURNS interval
     AS 'MODULE_PATHNAME', 'durations_min_val' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION max_val(durations) RETURNS interval
     AS 'MODULE_PATHNAME', 'durations_max_val' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION histogram(durations, bins integer,
-                          OUT lower interval, OUT upper interval, OUT count bigint)
+-- Readers for charts: every interval column x comes with x_seconds
+-- (float8) right after it.  scale 'linear' (equal-width bins) or 'log'
+-- (bins growing by equal ratios, for long tails).
+CREATE FUNCTION histogram(durations, bins integer, scale text DEFAULT 'linear',
+                          OUT lower interval, OUT lower_seconds double precision,
+                          OUT upper interval, OUT upper_seconds double precision, OUT count bigint)
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'durations_histogram' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 20;
+COMMENT ON FUNCTION histogram(durations, integer, text)
+    IS 'bins from min to max, equal-width (scale ''linear'') or at equal ratios (scale ''log''), bounds also in seconds';
+CREATE FUNCTION quantile_rows(durations, fractions double precision[],
+                              OUT fraction double precision, OUT quantile interval,
+                              OUT quantile_seconds double precision)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'durations_quantile_rows' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 5;
+COMMENT ON FUNCTION quantile_rows(durations, double precision[])
+    IS 'quantiles as rows (fraction, quantile, quantile_seconds) for charts';

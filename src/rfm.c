@@ -6,14 +6,19 @@
  * Text form: the industry cell notation, R, F and M digits, '543'; input
  * also takes '5-4-3'.  Bins other than the default 5 are written after a
  * slash, '876/9', so that text round-trips exactly and a score above bins
- * ('6-1-1' with 5 bins) is rejected.  Binary form: four bytes r, f, m,
- * bins.
+ * ('6-1-1' with 5 bins) is rejected.  A scale per dimension (0.2.0) is
+ * written as three digits after the slash, recency, frequency, monetary:
+ * '532/543' (R on 5, F on 4, M on 3); input also takes '5-3-2/5-4-3', and
+ * three equal scales ('543/555') are the one-scale value ('543').
+ * Binary form: four bytes r, f, m, bins for one scale (as 0.1.0), seven
+ * bytes r, f, m, 0, rbins, fbins, mbins for three; recv takes either.
  */
 #include "journey.h"
 #include "rfm.h"
 
 #include <math.h>
 
+#include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
@@ -38,6 +43,49 @@ rfm_check_bins(int64 bins, bool isnull)
 				 errdetail("bins is %lld.", (long long) bins)));
 }
 
+/* The scales of a bins integer[] argument: three elements, each 2..9. */
+void
+rfm_scales_of_array(ArrayType *bins, bool isnull, int *scales)
+{
+	Datum	   *values;
+	bool	   *nulls;
+	int			n,
+				d;
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("bins must not be null"),
+				 errhint("Give a scale per dimension, e.g. '{5,3,4}' (recency, frequency, monetary).")));
+	if (ARR_NDIM(bins) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("bins must be a one-dimensional array")));
+	deconstruct_array(bins, INT4OID, sizeof(int32), true, TYPALIGN_INT, &values, &nulls, &n);
+	if (n != 3)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("bins must have three elements, one scale per dimension"),
+				 errdetail("The array has %d elements.", n),
+				 errhint("Give recency, frequency and monetary scales, e.g. '{5,3,4}'.")));
+	for (d = 0; d < 3; d++)
+	{
+		if (nulls[d])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("bins must not contain nulls")));
+		scales[d] = DatumGetInt32(values[d]);
+		if (scales[d] < RFM_MIN_BINS || scales[d] > RFM_MAX_BINS)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("bins must be between %d and %d", RFM_MIN_BINS, RFM_MAX_BINS),
+					 errdetail("The %s scale is %d.", d == 0 ? "recency" : d == 1 ? "frequency" : "monetary",
+							   scales[d])));
+	}
+	pfree(values);
+	pfree(nulls);
+}
+
 static void
 rfm_syntax_error(const char *input, const char *detail)
 {
@@ -45,12 +93,37 @@ rfm_syntax_error(const char *input, const char *detail)
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("invalid input syntax for type rfm: \"%s\"", input),
 			 errdetail("%s", detail),
-			 errhint("Write three scores as '543' or '5-4-3', and bins other than 5 after a slash: '876/9'.")));
+			 errhint("Write three scores as '543' or '5-4-3', bins other than 5 after a slash: '876/9', "
+					 "and a scale per dimension as three digits after the slash: '532/543'.")));
+}
+
+/*
+ * Three digits at *p, either without separators or with a '-' between
+ * each (dashes: whether they were); returns false on anything else.
+ */
+static bool
+rfm_parse_digits(const char **pos, int *digit, bool *dashes)
+{
+	const char *p = *pos;
+	int			i;
+
+	*dashes = p[0] >= '0' && p[0] <= '9' && p[1] == '-';
+	for (i = 0; i < 3; i++)
+	{
+		if (i > 0 && *dashes && *p++ != '-')
+			return false;
+		if (*p < '0' || *p > '9')
+			return false;
+		digit[i] = *p++ - '0';
+	}
+	*pos = p;
+	return true;
 }
 
 /*
  * Text input: optional spaces, three digits with either no separators or
- * a '-' between each, optionally "/bins", optional spaces.
+ * a '-' between each, optionally "/bins" (one digit) or "/scales" (three
+ * digits, written like the scores), optional spaces.
  */
 PG_FUNCTION_INFO_V1(rfm_in);
 Datum
@@ -59,45 +132,42 @@ rfm_in(PG_FUNCTION_ARGS)
 	const char *input = PG_GETARG_CSTRING(0);
 	const char *p = input;
 	int			score[3];
-	int			bins = RFM_DEFAULT_BINS;
-	bool		dashes = false;
+	int			scale[3] = {RFM_DEFAULT_BINS, RFM_DEFAULT_BINS, RFM_DEFAULT_BINS};
+	bool		dashes;
 	int			i;
 
 	while (*p == ' ')
 		p++;
 	if (*p == '\0')
 		rfm_syntax_error(input, "The value is empty.");
-	for (i = 0; i < 3; i++)
+	if (!rfm_parse_digits(&p, score, &dashes))
 	{
-		if (i == 1 && *p == '-')
-			dashes = true;
-		if (i > 0 && dashes)
-		{
-			if (*p != '-')
-				rfm_syntax_error(input, "Separate all three scores by '-' or none of them.");
-			p++;
-		}
-		if (*p < '0' || *p > '9')
-			rfm_syntax_error(input, "An rfm value has three scores, one digit each.");
-		score[i] = *p++ - '0';
+		if (p[0] >= '0' && p[0] <= '9' && p[1] == '-')
+			rfm_syntax_error(input, "Separate all three scores by '-' or none of them.");
+		rfm_syntax_error(input, "An rfm value has three scores, one digit each.");
 	}
 	if (*p == '/')
 	{
 		p++;
-		if (*p < '0' || *p > '9' || (p[1] >= '0' && p[1] <= '9'))
-			rfm_syntax_error(input, "Bins after '/' is one digit, 2 to 9.");
-		bins = *p++ - '0';
-		if (bins < RFM_MIN_BINS)
-			rfm_syntax_error(input, "Bins after '/' is one digit, 2 to 9.");
+		if (*p >= '0' && *p <= '9' && !(p[1] >= '0' && p[1] <= '9') && p[1] != '-')
+			scale[0] = scale[1] = scale[2] = *p++ - '0';
+		else if (!rfm_parse_digits(&p, scale, &dashes))
+			rfm_syntax_error(input, "After '/' comes one digit (the bins of all three scores) or three "
+							 "(the recency, frequency and monetary bins), each 2 to 9.");
+		for (i = 0; i < 3; i++)
+			if (scale[i] < RFM_MIN_BINS)
+				rfm_syntax_error(input, "After '/' comes one digit (the bins of all three scores) or three "
+								 "(the recency, frequency and monetary bins), each 2 to 9.");
 	}
 	while (*p == ' ')
 		p++;
 	if (*p != '\0')
 		rfm_syntax_error(input, "Unexpected characters after the scores.");
 	for (i = 0; i < 3; i++)
-		if (score[i] < 1 || score[i] > bins)
-			rfm_syntax_error(input, psprintf("Each score must be between 1 and %d (the bins).", bins));
-	PG_RETURN_RFM(RFM_PACK(score[0], score[1], score[2], bins));
+		if (score[i] < 1 || score[i] > scale[i])
+			rfm_syntax_error(input, psprintf("Each score must be between 1 and its bins (%d for %s).", scale[i],
+											 i == 0 ? "recency" : i == 1 ? "frequency" : "monetary"));
+	PG_RETURN_RFM(rfm_pack(score[0], score[1], score[2], scale[0], scale[1], scale[2]));
 }
 
 PG_FUNCTION_INFO_V1(rfm_out);
@@ -106,12 +176,19 @@ rfm_out(PG_FUNCTION_ARGS)
 {
 	uint32		v = PG_GETARG_RFM(0);
 
+	if (!RFM_ONE_SCALE(v))
+		PG_RETURN_CSTRING(psprintf("%d%d%d/%d%d%d", RFM_R(v), RFM_F(v), RFM_M(v),
+								   RFM_DIM_BINS(v, 0), RFM_DIM_BINS(v, 1), RFM_DIM_BINS(v, 2)));
 	if (RFM_BINS(v) == RFM_DEFAULT_BINS)
 		PG_RETURN_CSTRING(psprintf("%d%d%d", RFM_R(v), RFM_F(v), RFM_M(v)));
 	PG_RETURN_CSTRING(psprintf("%d%d%d/%d", RFM_R(v), RFM_F(v), RFM_M(v), RFM_BINS(v)));
 }
 
-/* Binary form: the bytes r, f, m, bins; checked like the text form. */
+/*
+ * Binary form: the bytes r, f, m, bins (one scale, as 0.1.0), or r, f, m,
+ * 0, rbins, fbins, mbins (a scale per dimension); checked like the text
+ * form, and three equal scales are the one-scale value.
+ */
 PG_FUNCTION_INFO_V1(rfm_recv);
 Datum
 rfm_recv(PG_FUNCTION_ARGS)
@@ -121,13 +198,28 @@ rfm_recv(PG_FUNCTION_ARGS)
 	int			f = journey_recv_uint8(buf, "rfm");
 	int			m = journey_recv_uint8(buf, "rfm");
 	int			bins = journey_recv_uint8(buf, "rfm");
+	int			rb = bins,
+				fb = bins,
+				mb = bins;
 
+	if (bins == 0)
+	{
+		rb = journey_recv_uint8(buf, "rfm");
+		fb = journey_recv_uint8(buf, "rfm");
+		mb = journey_recv_uint8(buf, "rfm");
+	}
 	journey_recv_done(buf, "rfm");
-	if (bins < RFM_MIN_BINS || bins > RFM_MAX_BINS ||
-		r < 1 || r > bins || f < 1 || f > bins || m < 1 || m > bins)
+	if (rb < RFM_MIN_BINS || rb > RFM_MAX_BINS || fb < RFM_MIN_BINS || fb > RFM_MAX_BINS ||
+		mb < RFM_MIN_BINS || mb > RFM_MAX_BINS ||
+		r < 1 || r > rb || f < 1 || f > fb || m < 1 || m > mb)
+	{
+		if (bins != 0)
+			journey_invalid_value(JOURNEY_FROM_BINARY, "rfm",
+								  "Scores %d, %d, %d with %d bins are out of range.", r, f, m, bins);
 		journey_invalid_value(JOURNEY_FROM_BINARY, "rfm",
-							  "Scores %d, %d, %d with %d bins are out of range.", r, f, m, bins);
-	PG_RETURN_RFM(RFM_PACK(r, f, m, bins));
+							  "Scores %d, %d, %d with bins %d, %d, %d are out of range.", r, f, m, rb, fb, mb);
+	}
+	PG_RETURN_RFM(rfm_pack(r, f, m, rb, fb, mb));
 }
 
 PG_FUNCTION_INFO_V1(rfm_send);
@@ -142,7 +234,33 @@ rfm_send(PG_FUNCTION_ARGS)
 	pq_sendbyte(&buf, RFM_F(v));
 	pq_sendbyte(&buf, RFM_M(v));
 	pq_sendbyte(&buf, RFM_BINS(v));
+	if (!RFM_ONE_SCALE(v))
+	{
+		pq_sendbyte(&buf, RFM_DIM_BINS(v, 0));
+		pq_sendbyte(&buf, RFM_DIM_BINS(v, 1));
+		pq_sendbyte(&buf, RFM_DIM_BINS(v, 2));
+	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* Check the three scores against their scales and pack them. */
+static uint32
+rfm_make_checked(FunctionCallInfo fcinfo, const int *scales)
+{
+	int32		s[3];
+	int			i;
+
+	for (i = 0; i < 3; i++)
+	{
+		s[i] = PG_GETARG_INT32(i);
+		if (s[i] < 1 || s[i] > scales[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s score must be between 1 and %d",
+							i == 0 ? "recency" : i == 1 ? "frequency" : "monetary", scales[i]),
+					 errdetail("The score is %d.", s[i])));
+	}
+	return rfm_pack(s[0], s[1], s[2], scales[0], scales[1], scales[2]);
 }
 
 /*
@@ -153,25 +271,26 @@ PG_FUNCTION_INFO_V1(rfm_make);
 Datum
 rfm_make(PG_FUNCTION_ARGS)
 {
-	int32		bins;
-	int32		s[3];
-	int			i;
+	int			scales[3];
 
 	rfm_check_bins(PG_ARGISNULL(3) ? 0 : PG_GETARG_INT32(3), PG_ARGISNULL(3));
-	bins = PG_GETARG_INT32(3);
+	scales[0] = scales[1] = scales[2] = PG_GETARG_INT32(3);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_NULL();
-	for (i = 0; i < 3; i++)
-	{
-		s[i] = PG_GETARG_INT32(i);
-		if (s[i] < 1 || s[i] > bins)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s score must be between 1 and %d",
-							i == 0 ? "recency" : i == 1 ? "frequency" : "monetary", bins),
-					 errdetail("The score is %d.", s[i])));
-	}
-	PG_RETURN_RFM(RFM_PACK(s[0], s[1], s[2], bins));
+	PG_RETURN_RFM(rfm_make_checked(fcinfo, scales));
+}
+
+/* rfm(r, f, m, bins integer[]): a scale per dimension, otherwise as rfm_make. */
+PG_FUNCTION_INFO_V1(rfm_make_scales);
+Datum
+rfm_make_scales(PG_FUNCTION_ARGS)
+{
+	int			scales[3];
+
+	rfm_scales_of_array(PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3), PG_ARGISNULL(3), scales);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	PG_RETURN_RFM(rfm_make_checked(fcinfo, scales));
 }
 
 PG_FUNCTION_INFO_V1(rfm_recency_score);
@@ -195,21 +314,55 @@ rfm_monetary_score(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(RFM_M(PG_GETARG_RFM(0)));
 }
 
+/* The common bins of the three scores; NULL when their scales differ. */
 PG_FUNCTION_INFO_V1(rfm_bins);
 Datum
 rfm_bins(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT32(RFM_BINS(PG_GETARG_RFM(0)));
+	uint32		v = PG_GETARG_RFM(0);
+
+	if (!RFM_ONE_SCALE(v))
+		PG_RETURN_NULL();
+	PG_RETURN_INT32(RFM_BINS(v));
+}
+
+/* The recency, frequency and monetary bins as an integer[3]. */
+PG_FUNCTION_INFO_V1(rfm_scales);
+Datum
+rfm_scales(PG_FUNCTION_ARGS)
+{
+	uint32		v = PG_GETARG_RFM(0);
+	Datum		elems[3];
+	int			d;
+
+	for (d = 0; d < 3; d++)
+		elems[d] = Int32GetDatum(RFM_DIM_BINS(v, d));
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, 3, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+}
+
+/*
+ * The order key of a value: scores r, f, m, then scales rb, fb, mb, a
+ * nibble each.  On one-scale values it orders as the packed integers.
+ */
+static inline uint32
+rfm_order_key(uint32 v)
+{
+	return (uint32) RFM_R(v) << 20 | (uint32) RFM_F(v) << 16 | (uint32) RFM_M(v) << 12 |
+		(uint32) RFM_DIM_BINS(v, 0) << 8 | (uint32) RFM_DIM_BINS(v, 1) << 4 | (uint32) RFM_DIM_BINS(v, 2);
 }
 
 /*
  * The one comparator behind the six operators and both opclasses: by
- * recency, frequency, monetary score, then bins (the packed integer).
+ * recency, frequency, monetary score, then the recency, frequency and
+ * monetary bins (for one-scale values, the packed integer as in 0.1.0).
  */
 static inline int
 rfm_cmp_internal(uint32 a, uint32 b)
 {
-	return a < b ? -1 : a > b ? 1 : 0;
+	uint32		ka = rfm_order_key(a),
+				kb = rfm_order_key(b);
+
+	return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 PG_FUNCTION_INFO_V1(rfm_cmp);
@@ -322,23 +475,28 @@ rfm_to_five(int s, int bins)
 }
 
 /*
- * rfm_segment(rfm): the default map.  Scores on other bins are first
- * mapped to the 1..5 scale (so 1 stays 1 and bins becomes 5).
+ * The default map's segment of v.  Each score is first mapped from its
+ * own scale to the 1..5 scale (so 1 stays 1 and its bins becomes 5).
  */
+static const char *
+rfm_default_segment(uint32 v)
+{
+	const char *segment;
+
+	segment = rfm_match(rfm_default_rules, lengthof(rfm_default_rules),
+						rfm_to_five(RFM_R(v), RFM_DIM_BINS(v, 0)), rfm_to_five(RFM_F(v), RFM_DIM_BINS(v, 1)),
+						rfm_to_five(RFM_M(v), RFM_DIM_BINS(v, 2)));
+	if (segment == NULL)
+		elog(ERROR, "rfm value %08x matches no default segment", v);
+	return segment;
+}
+
+/* rfm_segment(rfm): the default map. */
 PG_FUNCTION_INFO_V1(rfm_segment_default);
 Datum
 rfm_segment_default(PG_FUNCTION_ARGS)
 {
-	uint32		v = PG_GETARG_RFM(0);
-	int			bins = RFM_BINS(v);
-	const char *segment;
-
-	segment = rfm_match(rfm_default_rules, lengthof(rfm_default_rules),
-						rfm_to_five(RFM_R(v), bins), rfm_to_five(RFM_F(v), bins),
-						rfm_to_five(RFM_M(v), bins));
-	if (segment == NULL)
-		elog(ERROR, "rfm value %08x matches no default segment", v);
-	PG_RETURN_TEXT_P(cstring_to_text(segment));
+	PG_RETURN_TEXT_P(cstring_to_text(rfm_default_segment(PG_GETARG_RFM(0))));
 }
 
 static void
@@ -350,7 +508,8 @@ rfm_map_error(int rule, const char *detail)
 			 rule > 0 ? errdetail("Rule %d: %s", rule, detail) : errdetail("%s", detail),
 			 errhint("A map is a JSON array of rules, first match wins, e.g. "
 					 "[{\"segment\": \"Champions\", \"r\": [4, 5], \"fm\": [4, 5]}, {\"segment\": \"Others\"}]; "
-					 "ranges are inclusive [low, high] on r, f, m or fm = (f + m) / 2.")));
+					 "ranges are inclusive [low, high] on r, f, m or fm = (f + m) / 2; "
+					 "a rule may also carry an \"action\" (a string) and a \"priority\" (a number).")));
 }
 
 static double
@@ -408,11 +567,25 @@ rfm_parse_map(Jsonb *jb, int *nrules)
 				rules[i].segment = pnstrdup(v.val.string.val, v.val.string.len);
 				continue;
 			}
+			/* what to do about the segment: read by rfm_segment_actions() */
+			if (strcmp(key, "action") == 0)
+			{
+				if (v.type != jbvString && v.type != jbvNull)
+					rfm_map_error(i + 1, "\"action\" must be a string.");
+				continue;
+			}
+			if (strcmp(key, "priority") == 0)
+			{
+				if (v.type != jbvNumeric && v.type != jbvNull)
+					rfm_map_error(i + 1, "\"priority\" must be a number.");
+				continue;
+			}
 			for (d = 0; d < RFM_RULE_NDIMS; d++)
 				if (strcmp(key, rfm_rule_keys[d]) == 0)
 					break;
 			if (d == RFM_RULE_NDIMS)
-				rfm_map_error(i + 1, psprintf("Unknown key \"%s\"; a rule has \"segment\" and ranges \"r\", \"f\", \"m\", \"fm\".", key));
+				rfm_map_error(i + 1, psprintf("Unknown key \"%s\"; a rule has \"segment\", ranges \"r\", \"f\", \"m\", \"fm\", "
+											  "and optionally \"action\" and \"priority\".", key));
 			if (v.type != jbvBinary || !JsonContainerIsArray(v.val.binary.data) ||
 				JsonContainerSize(v.val.binary.data) != 2)
 				rfm_map_error(i + 1, psprintf("\"%s\" must be an array [low, high].", key));
@@ -439,25 +612,24 @@ typedef struct RfmMapCache
 } RfmMapCache;
 
 /*
- * rfm_segment(rfm, map jsonb): the user's map, on the raw scores (no
- * rescaling).  NULL rfm gives NULL, a NULL map is an error, no matching
- * rule gives NULL.  The parsed map is cached while the same map comes.
+ * The segment of v under the map argument map_argno (cached parsed in
+ * fn_extra while the same map comes), or the default map when map_argno
+ * is negative.  NULL when no rule matches.  A NULL map is an error.
  */
-PG_FUNCTION_INFO_V1(rfm_segment_map);
-Datum
-rfm_segment_map(PG_FUNCTION_ARGS)
+const char *
+rfm_segment_of(FunctionCallInfo fcinfo, int map_argno, uint32 v)
 {
 	RfmMapCache *cache = (RfmMapCache *) fcinfo->flinfo->fn_extra;
 	Jsonb	   *jb;
-	uint32		v;
-	const char *segment;
 
-	if (PG_ARGISNULL(1))
+	if (map_argno < 0)
+		return rfm_default_segment(v);
+	if (PG_ARGISNULL(map_argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("rfm segment map must not be null"),
 				 errhint("Use rfm_segment(rfm) for the default map.")));
-	jb = PG_GETARG_JSONB_P(1);
+	jb = PG_GETARG_JSONB_P(map_argno);
 	if (cache == NULL || cache->len != VARSIZE(jb) || memcmp(cache->bytes, jb, cache->len) != 0)
 	{
 		MemoryContext cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "rfm segment map",
@@ -476,10 +648,26 @@ rfm_segment_map(PG_FUNCTION_ARGS)
 			MemoryContextDelete(cache->cxt);
 		fcinfo->flinfo->fn_extra = cache = fresh;
 	}
+	return rfm_match(cache->rules, cache->nrules, RFM_R(v), RFM_F(v), RFM_M(v));
+}
+
+/*
+ * rfm_segment(rfm, map jsonb): the user's map, on the raw scores (no
+ * rescaling).  NULL rfm gives NULL, a NULL map is an error (even with a
+ * NULL rfm), no matching rule gives NULL.
+ */
+PG_FUNCTION_INFO_V1(rfm_segment_map);
+Datum
+rfm_segment_map(PG_FUNCTION_ARGS)
+{
+	const char *segment;
+
 	if (PG_ARGISNULL(0))
+	{
+		(void) rfm_segment_of(fcinfo, 1, RFM_PACK(1, 1, 1, RFM_DEFAULT_BINS));	/* checks the map */
 		PG_RETURN_NULL();
-	v = PG_GETARG_RFM(0);
-	segment = rfm_match(cache->rules, cache->nrules, RFM_R(v), RFM_F(v), RFM_M(v));
+	}
+	segment = rfm_segment_of(fcinfo, 1, PG_GETARG_RFM(0));
 	if (segment == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(cstring_to_text(segment));

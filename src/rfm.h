@@ -11,26 +11,69 @@
 #include <math.h>
 
 #include "datatype/timestamp.h"
+#include "utils/array.h"
 
 #define RFM_MIN_BINS 2
 #define RFM_MAX_BINS 9
 #define RFM_DEFAULT_BINS 5
 
 /*
- * An rfm value is the uint32 r << 24 | f << 16 | m << 8 | bins, so that
- * comparing the integers orders by recency, then frequency, then monetary
- * score, then bins.  Zero is never a valid value (the window function uses
- * it for "no score").
+ * An rfm value is a uint32 in one of two layouts (one canonical layout per
+ * value, so that equality and hashing work on the integer):
+ *
+ *   one scale for all three dimensions (the 0.1.0 layout, unchanged):
+ *       r << 24 | f << 16 | m << 8 | bins            (bins 2..9)
+ *   a scale per dimension, used only when the three scales differ:
+ *       (rbins << 4 | r) << 24 | (fbins << 4 | f) << 16 | (mbins << 4 | m) << 8
+ *                                                    (low byte 0)
+ *
+ * The low byte is the layout word: 2..9 for one scale, 0 for three.
+ * Values never change layout on disk: a 0.1.0 value is a one-scale value.
+ * Zero is never a valid value.  The order (rfm_cmp) is by recency,
+ * frequency, monetary score, then the recency, frequency and monetary
+ * scales: on one-scale values the order of the packed integers, as in
+ * 0.1.0, so that indexes built by 0.1.0 stay valid.
  */
 #define RFM_PACK(r, f, m, bins) \
 	((uint32) (r) << 24 | (uint32) (f) << 16 | (uint32) (m) << 8 | (uint32) (bins))
-#define RFM_R(v)	((int) (((v) >> 24) & 0xFF))
-#define RFM_F(v)	((int) (((v) >> 16) & 0xFF))
-#define RFM_M(v)	((int) (((v) >> 8) & 0xFF))
+#define RFM_PACK_SCALES(r, f, m, rb, fb, mb) \
+	((uint32) ((rb) << 4 | (r)) << 24 | (uint32) ((fb) << 4 | (f)) << 16 | (uint32) ((mb) << 4 | (m)) << 8)
+#define RFM_ONE_SCALE(v)	(((v) & 0xFF) != 0)
+#define RFM_R(v)	((int) (((v) >> 24) & 0x0F))
+#define RFM_F(v)	((int) (((v) >> 16) & 0x0F))
+#define RFM_M(v)	((int) (((v) >> 8) & 0x0F))
+/* the common scale of a one-scale value, 0 when the scales differ */
 #define RFM_BINS(v)	((int) ((v) & 0xFF))
+/* the scale of dimension d (0 recency, 1 frequency, 2 monetary) */
+#define RFM_DIM_BINS(v, d) \
+	(RFM_ONE_SCALE(v) ? RFM_BINS(v) : (int) (((v) >> (28 - 8 * (d))) & 0x0F))
+
+/* The canonical value of scores r, f, m on scales rb, fb, mb (all valid). */
+static inline uint32
+rfm_pack(int r, int f, int m, int rb, int fb, int mb)
+{
+	if (rb == fb && fb == mb)
+		return RFM_PACK(r, f, m, rb);
+	return RFM_PACK_SCALES(r, f, m, rb, fb, mb);
+}
 
 #define PG_GETARG_RFM(n)	DatumGetUInt32(PG_GETARG_DATUM(n))
 #define PG_RETURN_RFM(v)	return UInt32GetDatum(v)
+
+/*
+ * The three scales of a bins integer[] argument ('{5,3,4}': recency,
+ * frequency, monetary), each checked to be 2..9; a NULL array or element
+ * is an error.
+ */
+extern void rfm_scales_of_array(ArrayType *bins, bool isnull, int *scales);
+
+/*
+ * The segment of v under the map argument map_argno of fcinfo (a jsonb,
+ * parsed once and cached in fn_extra), or under the default map when
+ * map_argno < 0.  NULL when no rule of a user map matches.  The map
+ * argument must not be NULL (checked).
+ */
+extern const char *rfm_segment_of(FunctionCallInfo fcinfo, int map_argno, uint32 v);
 
 /* Raise the error for a bins argument outside 2..9 (or NULL). */
 extern void rfm_check_bins(int64 bins, bool isnull);

@@ -168,22 +168,34 @@ CREATE FUNCTION rfm_segment(rfm) RETURNS text
     AS 'MODULE_PATHNAME', 'rfm_segment_default' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION rfm_segment(rfm, map jsonb) RETURNS text
     AS 'MODULE_PATHNAME', 'rfm_segment_map' LANGUAGE C IMMUTABLE PARALLEL SAFE;
--- The default map for 5 bins written as a user map, to copy and edit.
--- Like every SQL function of the extension, its search_path is fixed
--- (sql/security.sql).
+-- The default map for 5 bins written as a user map, to copy and edit;
+-- each rule carries a priority (1 = spend effort here first) and an
+-- action (rfm_segment_actions).  Like every SQL function of the
+-- extension, its search_path is fixed (sql/security.sql).
 CREATE FUNCTION rfm_segment_map() RETURNS jsonb
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
     AS $map$ SELECT '[
-  {"segment": "Champions",           "r": [4, 5], "fm": [4, 5]},
-  {"segment": "Loyal Customers",     "r": [3, 5], "fm": [3, 5]},
-  {"segment": "Can''t Lose Them",     "r": [1, 1], "fm": [4, 5]},
-  {"segment": "At Risk",             "r": [1, 2], "fm": [3, 5]},
-  {"segment": "Potential Loyalists", "r": [4, 5], "fm": [2, 3]},
-  {"segment": "Need Attention",      "r": [3, 3], "fm": [2, 3]},
-  {"segment": "New Customers",       "r": [5, 5], "fm": [1, 2]},
-  {"segment": "Promising",           "r": [3, 4], "fm": [1, 2]},
-  {"segment": "About To Sleep",      "r": [2, 2], "fm": [2, 3]},
-  {"segment": "Hibernating",         "r": [2, 2], "fm": [1, 2]},
-  {"segment": "Lost",                "r": [1, 1], "fm": [1, 3]}
+  {"segment": "Champions",           "r": [4, 5], "fm": [4, 5], "priority": 3,
+   "action": "Reward them: early access, referrals, reviews; no discounts needed"},
+  {"segment": "Loyal Customers",     "r": [3, 5], "fm": [3, 5], "priority": 4,
+   "action": "Upsell higher tiers, loyalty programme, ask for reviews"},
+  {"segment": "Can''t Lose Them",     "r": [1, 1], "fm": [4, 5], "priority": 1,
+   "action": "Win them back personally: call, renewal offer, find out what went wrong"},
+  {"segment": "At Risk",             "r": [1, 2], "fm": [3, 5], "priority": 2,
+   "action": "Personal reactivation: tailored offer, reminder of what they used"},
+  {"segment": "Potential Loyalists", "r": [4, 5], "fm": [2, 3], "priority": 5,
+   "action": "Membership or loyalty offer, recommend the next product"},
+  {"segment": "Need Attention",      "r": [3, 3], "fm": [2, 3], "priority": 6,
+   "action": "Limited-time offer based on their past purchases"},
+  {"segment": "New Customers",       "r": [5, 5], "fm": [1, 2], "priority": 7,
+   "action": "Onboarding: help them to a first success, then a second purchase"},
+  {"segment": "Promising",           "r": [3, 4], "fm": [1, 2], "priority": 8,
+   "action": "Build awareness: free trial, content, a small incentive"},
+  {"segment": "About To Sleep",      "r": [2, 2], "fm": [2, 3], "priority": 9,
+   "action": "Reconnect with popular products and useful content"},
+  {"segment": "Hibernating",         "r": [2, 2], "fm": [1, 2], "priority": 10,
+   "action": "Low-cost automated campaign; relevant products, special price"},
+  {"segment": "Lost",                "r": [1, 1], "fm": [1, 3], "priority": 11,
+   "action": "Do not spend effort beyond one automated win-back"}
 ]'::pg_catalog.jsonb $map$;

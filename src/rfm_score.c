@@ -72,19 +72,39 @@ rfm_key_cmp(const void *a, const void *b)
 typedef struct RfmWindowState
 {
 	bool		computed;
-	int			bins;
+	int			bins[3];		/* the scale of each dimension */
 	uint64		thresholds[3][RFM_MAX_BINS - 1];
 } RfmWindowState;
 
+/*
+ * The scales of row `row`: its bins argument, an integer (one scale) or an
+ * integer[] (rfm_score_window_scales: a scale per dimension).  Returns
+ * the scales packed as one integer, for comparing rows.
+ */
 static int
-rfm_window_bins(WindowObject winobj, int64 row)
+rfm_window_bins(WindowObject winobj, bool per_dimension, int64 row, int *scales)
 {
 	bool		isnull,
 				isout;
 	Datum		d = WinGetFuncArgInPartition(winobj, 3, row, WINDOW_SEEK_HEAD, false, &isnull, &isout);
 
-	rfm_check_bins(isnull ? 0 : DatumGetInt32(d), isnull);
-	return DatumGetInt32(d);
+	if (per_dimension)
+		rfm_scales_of_array(isnull ? NULL : DatumGetArrayTypeP(d), isnull, scales);
+	else
+	{
+		rfm_check_bins(isnull ? 0 : DatumGetInt32(d), isnull);
+		scales[0] = scales[1] = scales[2] = DatumGetInt32(d);
+	}
+	return scales[0] * 100 + scales[1] * 10 + scales[2];
+}
+
+/* bins as the message shows them: "5" or "{5,3,4}" */
+static char *
+rfm_window_bins_text(const int *scales)
+{
+	if (scales[0] == scales[1] && scales[1] == scales[2])
+		return psprintf("%d", scales[0]);
+	return psprintf("{%d,%d,%d}", scales[0], scales[1], scales[2]);
 }
 
 /* The sortable key of a value of dimension d. */
@@ -110,9 +130,11 @@ rfm_window_key(int d, Datum value)
  * not pile up over the partition.
  */
 static void
-rfm_window_compute(FunctionCallInfo fcinfo, WindowObject winobj, RfmWindowState *st, int64 nrows)
+rfm_window_compute(FunctionCallInfo fcinfo, WindowObject winobj, RfmWindowState *st, int64 nrows,
+				   bool per_dimension)
 {
 	bool		has_bins = PG_NARGS() > 3;
+	int			first_bins = 0;
 	bool		bins_stable = !has_bins || get_fn_expr_arg_stable(fcinfo->flinfo, 3);
 	MemoryContext rowcxt;
 	MemoryContext oldcxt;
@@ -123,11 +145,11 @@ rfm_window_compute(FunctionCallInfo fcinfo, WindowObject winobj, RfmWindowState 
 	int			d,
 				s;
 
-	st->bins = RFM_DEFAULT_BINS;
+	st->bins[0] = st->bins[1] = st->bins[2] = RFM_DEFAULT_BINS;
 	if (nrows == 0)
 		return;
 	if (has_bins)
-		st->bins = rfm_window_bins(winobj, 0);
+		first_bins = rfm_window_bins(winobj, per_dimension, 0, st->bins);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "rfm_score row", ALLOCSET_SMALL_SIZES);
 	skip = MemoryContextAllocHuge(CurrentMemoryContext, (Size) (nrows + 7) / 8);
 	memset(skip, 0, (Size) (nrows + 7) / 8);
@@ -155,12 +177,18 @@ rfm_window_compute(FunctionCallInfo fcinfo, WindowObject winobj, RfmWindowState 
 				/* the first pass finds the rows with a NULL value */
 				for (e = 0; e < 3; e++)
 					v[e] = WinGetFuncArgInPartition(winobj, e, i, WINDOW_SEEK_HEAD, false, &isnull[e], &isout);
-				if (!bins_stable && i > 0 && rfm_window_bins(winobj, i) != st->bins)
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("bins must be the same for every row of a partition"),
-							 errdetail("Row %lld has %d bins, the first row %d.",
-									   (long long) i + 1, rfm_window_bins(winobj, i), st->bins)));
+				if (!bins_stable && i > 0)
+				{
+					int			row_bins[3];
+
+					if (rfm_window_bins(winobj, per_dimension, i, row_bins) != first_bins)
+						ereport(ERROR,
+								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+								 errmsg("bins must be the same for every row of a partition"),
+								 errdetail("Row %lld has bins %s, the first row %s.",
+										   (long long) i + 1, rfm_window_bins_text(row_bins),
+										   rfm_window_bins_text(st->bins))));
+				}
 				if (isnull[0] || isnull[1] || isnull[2])
 				{
 					skip[i / 8] |= (uint8) (1 << (i % 8));
@@ -179,9 +207,9 @@ rfm_window_compute(FunctionCallInfo fcinfo, WindowObject winobj, RfmWindowState 
 			break;				/* every row has a NULL: no scores */
 		CHECK_FOR_INTERRUPTS();
 		rfm_sort_keys(keys, m);
-		for (s = 2; s <= st->bins; s++)
+		for (s = 2; s <= st->bins[d]; s++)
 		{
-			r = (int64) (((int128) (s - 1) * m + st->bins - 1) / st->bins);
+			r = (int64) (((int128) (s - 1) * m + st->bins[d] - 1) / st->bins[d]);
 			st->thresholds[d][s - 2] = keys[r - 1];
 		}
 	}
@@ -193,13 +221,12 @@ rfm_window_compute(FunctionCallInfo fcinfo, WindowObject winobj, RfmWindowState 
 }
 
 /*
- * rfm_score(last_purchase, frequency, monetary [, bins]) OVER (...): the
- * row's scores against all rows of its partition (the frame and ORDER BY
- * do not matter).  A row with a NULL value gets NULL and is not counted.
+ * The window function's body: the row's scores against all rows of its
+ * partition (the frame and ORDER BY do not matter).  A row with a NULL
+ * value gets NULL and is not counted.
  */
-PG_FUNCTION_INFO_V1(rfm_score_window);
-Datum
-rfm_score_window(PG_FUNCTION_ARGS)
+static Datum
+rfm_score_window_common(FunctionCallInfo fcinfo, bool per_dimension)
 {
 	WindowObject winobj = PG_WINDOW_OBJECT();
 	RfmWindowState *st;
@@ -210,7 +237,7 @@ rfm_score_window(PG_FUNCTION_ARGS)
 	st = WinGetPartitionLocalMemory(winobj, sizeof(RfmWindowState));
 	if (!st->computed)
 	{
-		rfm_window_compute(fcinfo, winobj, st, WinGetPartitionRowCount(winobj));
+		rfm_window_compute(fcinfo, winobj, st, WinGetPartitionRowCount(winobj), per_dimension);
 		st->computed = true;
 	}
 	for (d = 0; d < 3; d++)
@@ -223,11 +250,27 @@ rfm_score_window(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		key = rfm_window_key(d, v);
 		score[d] = 1;
-		for (s = 2; s <= st->bins; s++)
+		for (s = 2; s <= st->bins[d]; s++)
 			if (key > st->thresholds[d][s - 2])
 				score[d] = s;
 	}
-	PG_RETURN_RFM(RFM_PACK(score[0], score[1], score[2], st->bins));
+	PG_RETURN_RFM(rfm_pack(score[0], score[1], score[2], st->bins[0], st->bins[1], st->bins[2]));
+}
+
+/* rfm_score(last_purchase, frequency, monetary [, bins integer]) OVER (...) */
+PG_FUNCTION_INFO_V1(rfm_score_window);
+Datum
+rfm_score_window(PG_FUNCTION_ARGS)
+{
+	return rfm_score_window_common(fcinfo, false);
+}
+
+/* rfm_score(last_purchase, frequency, monetary, bins integer[]) OVER (...) */
+PG_FUNCTION_INFO_V1(rfm_score_window_scales);
+Datum
+rfm_score_window_scales(PG_FUNCTION_ARGS)
+{
+	return rfm_score_window_common(fcinfo, true);
 }
 
 /* ---------------------------------------------------------------------
@@ -235,7 +278,15 @@ rfm_score_window(PG_FUNCTION_ARGS)
  * ---------------------------------------------------------------------
  */
 
-#define RFM_MODEL_VERSION 1
+/*
+ * Format version 2 (0.2.0) has a scale per dimension (bins[]); version 1
+ * (0.1.0) had one (bins_v1), in the same layout otherwise, where version 2
+ * has bins[] in a word version 1 kept zero.  Version 1 values are
+ * converted when read (rfm_model_detoast), so the code below sees version
+ * 2 only.
+ */
+#define RFM_MODEL_VERSION 2
+#define RFM_MODEL_VERSION_1 1
 #define RFM_MODEL_MAX_VALUES 4096	/* distinct keys kept per dimension */
 #define RFM_NDIMS 3
 
@@ -252,15 +303,16 @@ typedef struct RfmModel
 {
 	int32		vl_len_;
 	uint8		version;
-	uint8		bins;
+	uint8		bins_v1;		/* version 1: the bins of all dimensions; 0 */
 	uint8		thresholds_valid;	/* thresholds[] match the entries */
 	uint8		shift[RFM_NDIMS];
 	uint16		unused;
 	int32		capacity;		/* room for entries, per dimension */
 	int32		nvalues[RFM_NDIMS];
-	int32		unused2;
+	uint8		bins[RFM_NDIMS];	/* version 2: the scale of each dimension */
+	uint8		unused2;
 	int64		n;				/* population size */
-	/* t_s for s = 2..bins at [s - 2]: score >= s iff key >> shift > t_s */
+	/* t_s for s = 2..bins[d] at [s - 2]: score >= s iff key >> shift > t_s */
 	uint64		thresholds[RFM_NDIMS][RFM_MAX_BINS - 1];
 	RfmModelEntry entries[FLEXIBLE_ARRAY_MEMBER];	/* dimension d from d * capacity */
 } RfmModel;
@@ -268,26 +320,89 @@ typedef struct RfmModel
 #define RFM_MODEL_SIZE(capacity) \
 	(offsetof(RfmModel, entries) + sizeof(RfmModelEntry) * RFM_NDIMS * (Size) (capacity))
 #define RFM_MODEL_ENTRIES(model, d) (&(model)->entries[(Size) (d) * (model)->capacity])
-#define PG_GETARG_RFM_MODEL_P(n) ((RfmModel *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
+#define PG_GETARG_RFM_MODEL_P(n) rfm_model_detoast(PG_GETARG_DATUM(n))
+#define RFM_MODEL_HEADER_SIZE offsetof(RfmModel, entries)
+
+/*
+ * Convert a version 1 header to version 2 in place: bins_v1 becomes the
+ * scale of every dimension.  Raises the version error for an unknown
+ * version.
+ */
+static void
+rfm_model_upgrade_header(RfmModel *model)
+{
+	int			d;
+
+	if (model->version == RFM_MODEL_VERSION)
+		return;
+	if (model->version != RFM_MODEL_VERSION_1)
+		journey_unsupported_version(JOURNEY_FROM_STATE, model->version, "rfm_model");
+	for (d = 0; d < RFM_NDIMS; d++)
+		model->bins[d] = model->bins_v1;
+	model->bins_v1 = 0;
+	model->unused2 = 0;
+	model->version = RFM_MODEL_VERSION;
+}
+
+/*
+ * A model argument, detoasted, as version 2: a version 1 value (stored by
+ * 0.1.0) is converted in a copy, a version 2 value is used as it is.
+ */
+static RfmModel *
+rfm_model_detoast(Datum datum)
+{
+	RfmModel   *model = (RfmModel *) PG_DETOAST_DATUM(datum);
+
+	if (VARSIZE(model) < RFM_MODEL_HEADER_SIZE)
+		journey_invalid_value(JOURNEY_FROM_STATE, "rfm_model", "The value is truncated.");
+	if (model->version != RFM_MODEL_VERSION)
+	{
+		if ((Pointer) model == DatumGetPointer(datum))
+		{
+			RfmModel   *copy = palloc(VARSIZE(model));
+
+			memcpy(copy, model, VARSIZE(model));
+			model = copy;
+		}
+		rfm_model_upgrade_header(model);
+	}
+	return model;
+}
 
 static RfmModel *
-rfm_model_alloc(int bins, int capacity)
+rfm_model_alloc(const int *bins, int capacity)
 {
 	RfmModel   *model = palloc0(RFM_MODEL_SIZE(capacity));
+	int			d;
 
 	SET_VARSIZE(model, RFM_MODEL_SIZE(capacity));
 	model->version = RFM_MODEL_VERSION;
-	model->bins = (uint8) bins;
+	for (d = 0; d < RFM_NDIMS; d++)
+		model->bins[d] = (uint8) bins[d];
 	model->capacity = capacity;
 	return model;
+}
+
+/* The scales of a model as ints. */
+static void
+rfm_model_scales(const RfmModel *model, int *bins)
+{
+	int			d;
+
+	for (d = 0; d < RFM_NDIMS; d++)
+		bins[d] = model->bins[d];
 }
 
 /* A copy of model with room for capacity entries per dimension. */
 static RfmModel *
 rfm_model_resize(const RfmModel *model, int capacity)
 {
-	RfmModel   *result = rfm_model_alloc(model->bins, capacity);
+	int			bins[RFM_NDIMS];
+	RfmModel   *result;
 	int			d;
+
+	rfm_model_scales(model, bins);
+	result = rfm_model_alloc(bins, capacity);
 
 	Assert(capacity >= model->nvalues[0] && capacity >= model->nvalues[1] &&
 		   capacity >= model->nvalues[2]);
@@ -410,10 +525,10 @@ rfm_model_compute_thresholds(RfmModel *model)
 		int			i = 0;
 		int64		cum = e[0].count;
 
-		for (s = 2; s <= model->bins; s++)
+		for (s = 2; s <= model->bins[d]; s++)
 		{
 			/* t_s is the k-th smallest key, k = ceil((s - 1) n / bins) >= 1 */
-			int128		k = ((int128) (s - 1) * model->n + model->bins - 1) / model->bins;
+			int128		k = ((int128) (s - 1) * model->n + model->bins[d] - 1) / model->bins[d];
 
 			while (cum < k && i + 1 < model->nvalues[d])
 				cum += e[++i].count;
@@ -431,7 +546,7 @@ rfm_model_score_key(const RfmModel *model, int d, uint64 key)
 	int			score = 1;
 	int			s;
 
-	for (s = 2; s <= model->bins; s++)
+	for (s = 2; s <= model->bins[d]; s++)
 		if (model->thresholds[d][s - 2] < q)
 			score = s;
 	return score;
@@ -491,9 +606,11 @@ rfm_model_validate(RfmModel *model, JourneyOrigin origin)
 				i;
 	const char *problem = NULL;
 
-	if (model->bins < RFM_MIN_BINS || model->bins > RFM_MAX_BINS)
-		problem = psprintf("Bins is %d; it must be between %d and %d.", model->bins, RFM_MIN_BINS, RFM_MAX_BINS);
-	else if (model->n < 1)
+	for (d = 0; d < RFM_NDIMS && problem == NULL; d++)
+		if (model->bins[d] < RFM_MIN_BINS || model->bins[d] > RFM_MAX_BINS)
+			problem = psprintf("The %s bins is %d; it must be between %d and %d.", rfm_dim_names[d],
+							   model->bins[d], RFM_MIN_BINS, RFM_MAX_BINS);
+	if (problem == NULL && model->n < 1)
 		problem = "The population is empty.";
 	for (d = 0; d < RFM_NDIMS && problem == NULL; d++)
 	{
@@ -543,11 +660,14 @@ rfm_model_append_value(StringInfo buf, int d, uint64 key)
 }
 
 /*
- * Text form: version, bins, population size, then per dimension its
- * shift and its values in increasing order with their counts (omitted
- * when 1).  Recency values are microseconds since 2000-01-01 00:00 UTC
- * (PostgreSQL's epoch), the others shortest exact decimals:
- *   v1 bins=5 n=3 r=0:-86400000000,0*2 f=0:1,2*2 m=0:9.5*3
+ * Text form: version, bins (one number, or the recency, frequency and
+ * monetary bins when they differ), population size, then per dimension
+ * its shift and its values in increasing order with their counts
+ * (omitted when 1).  Recency values are microseconds since 2000-01-01
+ * 00:00 UTC (PostgreSQL's epoch), the others shortest exact decimals:
+ *   v2 bins=5 n=3 r=0:-86400000000,0*2 f=0:1,2*2 m=0:9.5*3
+ *   v2 bins=5,3,4 n=3 r=0:-86400000000,0*2 f=0:1,2*2 m=0:9.5*3
+ * Input also reads version 1 (0.1.0: "v1 bins=5 ...", one scale).
  */
 PG_FUNCTION_INFO_V1(rfm_model_out);
 Datum
@@ -559,7 +679,10 @@ rfm_model_out(PG_FUNCTION_ARGS)
 				i;
 
 	initStringInfo(&buf);
-	appendStringInfo(&buf, "v%d bins=%d n=%lld", model->version, model->bins, (long long) model->n);
+	appendStringInfo(&buf, "v%d bins=%d", model->version, model->bins[0]);
+	if (model->bins[1] != model->bins[0] || model->bins[2] != model->bins[0])
+		appendStringInfo(&buf, ",%d,%d", model->bins[1], model->bins[2]);
+	appendStringInfo(&buf, " n=%lld", (long long) model->n);
 	for (d = 0; d < RFM_NDIMS; d++)
 	{
 		const RfmModelEntry *e = RFM_MODEL_ENTRIES(model, d);
@@ -585,7 +708,8 @@ rfm_model_syntax_error(const char *input, const char *detail)
 			 errmsg("invalid input syntax for type rfm_model: \"%s\"", input),
 			 errdetail("%s", detail),
 			 errhint("rfm_model values are made by the rfm_model aggregate; their text form looks like "
-					 "\"v1 bins=5 n=2 r=0:0,86400000000 f=0:1*2 m=0:9.5,20\".")));
+					 "\"v2 bins=5 n=2 r=0:0,86400000000 f=0:1*2 m=0:9.5,20\" or, with a scale per dimension, "
+					 "\"v2 bins=5,3,4 n=2 ...\".")));
 }
 
 /* A decimal integer at *pos (strtoll rules, no spaces), advancing past it. */
@@ -622,23 +746,38 @@ rfm_model_in(PG_FUNCTION_ARGS)
 	const char *input = PG_GETARG_CSTRING(0);
 	const char *p = input;
 	int64		version,
-				bins,
 				n;
+	int			bins[RFM_NDIMS];
 	RfmModel   *model;
 	int			d;
 
 	rfm_model_expect(input, &p, "v");
 	version = rfm_model_parse_int(input, &p, "version");
-	if (version != RFM_MODEL_VERSION)
+	if (version != RFM_MODEL_VERSION && version != RFM_MODEL_VERSION_1)
 		journey_unsupported_version(JOURNEY_FROM_TEXT, version, "rfm_model");
 	rfm_model_expect(input, &p, " bins=");
-	bins = rfm_model_parse_int(input, &p, "bins");
-	if (bins < RFM_MIN_BINS || bins > RFM_MAX_BINS)
-		rfm_model_syntax_error(input, "Bins must be between 2 and 9.");
+	for (d = 0; d < RFM_NDIMS; d++)
+	{
+		int64		b;
+
+		if (d > 0 && (*p != ',' || version == RFM_MODEL_VERSION_1))
+		{
+			bins[1] = bins[2] = bins[0];
+			break;
+		}
+		if (d > 0)
+			p++;
+		b = rfm_model_parse_int(input, &p, "bins");
+		if (b < RFM_MIN_BINS || b > RFM_MAX_BINS)
+			rfm_model_syntax_error(input, "Bins must be between 2 and 9.");
+		bins[d] = (int) b;
+	}
+	if (d == 2)
+		rfm_model_syntax_error(input, "Bins is one number or three (recency, frequency, monetary).");
 	rfm_model_expect(input, &p, " n=");
 	n = rfm_model_parse_int(input, &p, "population size");
 
-	model = rfm_model_alloc((int) bins, RFM_MODEL_MAX_VALUES);
+	model = rfm_model_alloc(bins, RFM_MODEL_MAX_VALUES);
 	model->n = n;
 	for (d = 0; d < RFM_NDIMS; d++)
 	{
@@ -692,7 +831,10 @@ rfm_model_in(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(rfm_model_resize(model, Max(Max(model->nvalues[0], model->nvalues[1]), model->nvalues[2])));
 }
 
-/* Binary form: version, bins, n, then per dimension shift, count, (key, count)s. */
+/*
+ * Binary form: version, the three bins (version 1: one), n, then per
+ * dimension shift, count, (key, count)s.
+ */
 PG_FUNCTION_INFO_V1(rfm_model_send);
 Datum
 rfm_model_send(PG_FUNCTION_ARGS)
@@ -704,7 +846,8 @@ rfm_model_send(PG_FUNCTION_ARGS)
 
 	pq_begintypsend(&buf);
 	pq_sendbyte(&buf, model->version);
-	pq_sendbyte(&buf, model->bins);
+	for (d = 0; d < RFM_NDIMS; d++)
+		pq_sendbyte(&buf, model->bins[d]);
 	pq_sendint64(&buf, model->n);
 	for (d = 0; d < RFM_NDIMS; d++)
 	{
@@ -727,13 +870,16 @@ rfm_model_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	int			version = journey_recv_uint8(buf, "rfm_model");
-	int			bins = journey_recv_uint8(buf, "rfm_model");
+	int			bins[RFM_NDIMS];
 	RfmModel   *model;
 	int			d,
 				i;
 
-	if (version != RFM_MODEL_VERSION)
+	if (version != RFM_MODEL_VERSION && version != RFM_MODEL_VERSION_1)
 		journey_unsupported_version(JOURNEY_FROM_BINARY, version, "rfm_model");
+	bins[0] = journey_recv_uint8(buf, "rfm_model");
+	for (d = 1; d < RFM_NDIMS; d++)
+		bins[d] = version == RFM_MODEL_VERSION_1 ? bins[0] : journey_recv_uint8(buf, "rfm_model");
 	model = rfm_model_alloc(bins, RFM_MODEL_MAX_VALUES);
 	model->n = journey_recv_int64(buf, "rfm_model");
 	for (d = 0; d < RFM_NDIMS; d++)
@@ -759,24 +905,35 @@ rfm_model_recv(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(rfm_model_resize(model, Max(Max(model->nvalues[0], model->nvalues[1]), model->nvalues[2])));
 }
 
+/* bins as the messages show them: "5" or "{5,3,4}" */
+static char *
+rfm_model_bins_text(const int *bins)
+{
+	if (bins[0] == bins[1] && bins[1] == bins[2])
+		return psprintf("%d", bins[0]);
+	return psprintf("{%d,%d,%d}", bins[0], bins[1], bins[2]);
+}
+
 /*
  * rfm_model's transition: add one customer.  NULL values skip the row (as
  * in the window form); a NULL or out-of-range bins, or bins that change
  * between rows, is an error.  Updates the state in place when called as an
- * aggregate.
+ * aggregate.  The bins argument (argument 4) is an integer, or an
+ * integer[] of three scales when per_dimension.
  */
-PG_FUNCTION_INFO_V1(rfm_model_add);
-Datum
-rfm_model_add(PG_FUNCTION_ARGS)
+static Datum
+rfm_model_add_common(FunctionCallInfo fcinfo, bool per_dimension)
 {
-	int			bins = RFM_DEFAULT_BINS;
+	int			bins[RFM_NDIMS] = {RFM_DEFAULT_BINS, RFM_DEFAULT_BINS, RFM_DEFAULT_BINS};
 	RfmModel   *model;
 	uint64		keys[RFM_NDIMS];
 
-	if (PG_NARGS() > 4)
+	if (per_dimension)
+		rfm_scales_of_array(PG_ARGISNULL(4) ? NULL : PG_GETARG_ARRAYTYPE_P(4), PG_ARGISNULL(4), bins);
+	else if (PG_NARGS() > 4)
 	{
 		rfm_check_bins(PG_ARGISNULL(4) ? 0 : PG_GETARG_INT32(4), PG_ARGISNULL(4));
-		bins = PG_GETARG_INT32(4);
+		bins[0] = bins[1] = bins[2] = PG_GETARG_INT32(4);
 	}
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 	{
@@ -792,14 +949,34 @@ rfm_model_add(PG_FUNCTION_ARGS)
 		model = rfm_model_alloc(bins, 16);	/* the executor copies it */
 	else
 	{
+		int			have[RFM_NDIMS];
+
 		model = (RfmModel *) journey_writable_arg(fcinfo, 0);
-		if (model->bins != bins)
+		rfm_model_upgrade_header(model);	/* a version 1 value passed by hand */
+		rfm_model_scales(model, have);
+		if (memcmp(have, bins, sizeof(bins)) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("bins must be the same for every row of an rfm_model"),
-					 errdetail("A row has %d bins, the model %d.", bins, model->bins)));
+					 errdetail("A row has bins %s, the model %s.", rfm_model_bins_text(bins),
+							   rfm_model_bins_text(have))));
 	}
 	PG_RETURN_POINTER(rfm_model_add_keys(model, keys));
+}
+
+PG_FUNCTION_INFO_V1(rfm_model_add);
+Datum
+rfm_model_add(PG_FUNCTION_ARGS)
+{
+	return rfm_model_add_common(fcinfo, false);
+}
+
+/* rfm_model(last_purchase, frequency, monetary, bins integer[])'s transition */
+PG_FUNCTION_INFO_V1(rfm_model_add_scales);
+Datum
+rfm_model_add_scales(PG_FUNCTION_ARGS)
+{
+	return rfm_model_add_common(fcinfo, true);
 }
 
 /*
@@ -814,13 +991,18 @@ rfm_model_merge(PG_FUNCTION_ARGS)
 	RfmModel   *b = PG_GETARG_RFM_MODEL_P(1);
 	RfmModel   *result;
 	int			d;
+	int			abins[RFM_NDIMS],
+				bbins[RFM_NDIMS];
 
-	if (a->bins != b->bins)
+	rfm_model_scales(a, abins);
+	rfm_model_scales(b, bbins);
+	if (memcmp(abins, bbins, sizeof(abins)) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot merge rfm_model values with different bins"),
-				 errdetail("One has %d bins, the other %d.", a->bins, b->bins)));
-	result = rfm_model_alloc(a->bins, Max(Max(a->capacity, b->capacity),
+				 errdetail("One has bins %s, the other %s.", rfm_model_bins_text(abins),
+						   rfm_model_bins_text(bbins))));
+	result = rfm_model_alloc(abins, Max(Max(a->capacity, b->capacity),
 										  Min(Max(Max(a->nvalues[0] + b->nvalues[0], a->nvalues[1] + b->nvalues[1]),
 												  a->nvalues[2] + b->nvalues[2]),
 											  2 * RFM_MODEL_MAX_VALUES)));
@@ -895,8 +1077,6 @@ rfm_model_ready(RfmModel *model)
  * the model came as a TOAST pointer, that pointer, so that a model read
  * from a table is neither fetched nor decompressed again for every row.
  */
-#define RFM_MODEL_HEADER_SIZE offsetof(RfmModel, entries)
-
 typedef struct RfmScoreCache
 {
 	Size		rawlen;			/* length of raw, 0 when not a TOAST pointer */
@@ -914,6 +1094,11 @@ rfm_model_scorer(FunctionCallInfo fcinfo)
 	RfmScoreCache *cache = (RfmScoreCache *) fcinfo->flinfo->fn_extra;
 	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(0));
 	const RfmModel *header;
+	union
+	{
+		RfmModel	model;
+		char		bytes[RFM_MODEL_HEADER_SIZE];
+	}			upgraded;
 
 	if (VARATT_IS_EXTERNAL(raw))
 	{
@@ -930,7 +1115,12 @@ rfm_model_scorer(FunctionCallInfo fcinfo)
 	if (VARSIZE(header) < RFM_MODEL_HEADER_SIZE)
 		journey_invalid_value(JOURNEY_FROM_STATE, "rfm_model", "The value is truncated.");
 	if (header->version != RFM_MODEL_VERSION)
-		journey_unsupported_version(JOURNEY_FROM_STATE, header->version, "rfm_model");
+	{
+		/* a version 1 value: its header converted */
+		memcpy(upgraded.bytes, header, RFM_MODEL_HEADER_SIZE);
+		rfm_model_upgrade_header(&upgraded.model);
+		header = &upgraded.model;
+	}
 	if (cache != NULL && memcmp(cache->header.bytes + VARHDRSZ, (const char *) header + VARHDRSZ,
 								RFM_MODEL_HEADER_SIZE - VARHDRSZ) == 0 && header->thresholds_valid)
 		return &cache->header.model;
@@ -965,17 +1155,36 @@ rfm_model_score(PG_FUNCTION_ARGS)
 	model = rfm_model_scorer(fcinfo);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 		PG_RETURN_NULL();
-	PG_RETURN_RFM(RFM_PACK(rfm_model_score_key(model, 0, rfm_key_timestamp(PG_GETARG_TIMESTAMPTZ(1))),
+	PG_RETURN_RFM(rfm_pack(rfm_model_score_key(model, 0, rfm_key_timestamp(PG_GETARG_TIMESTAMPTZ(1))),
 						   rfm_model_score_key(model, 1, rfm_key_double(PG_GETARG_FLOAT8(2))),
 						   rfm_model_score_key(model, 2, rfm_key_double(PG_GETARG_FLOAT8(3))),
-						   model->bins));
+						   model->bins[0], model->bins[1], model->bins[2]));
 }
 
+/* The common bins of the three dimensions; NULL when they differ. */
 PG_FUNCTION_INFO_V1(rfm_model_bins);
 Datum
 rfm_model_bins(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT32(PG_GETARG_RFM_MODEL_P(0)->bins);
+	RfmModel   *model = PG_GETARG_RFM_MODEL_P(0);
+
+	if (model->bins[1] != model->bins[0] || model->bins[2] != model->bins[0])
+		PG_RETURN_NULL();
+	PG_RETURN_INT32(model->bins[0]);
+}
+
+/* The recency, frequency and monetary bins as an integer[3]. */
+PG_FUNCTION_INFO_V1(rfm_model_scales_array);
+Datum
+rfm_model_scales_array(PG_FUNCTION_ARGS)
+{
+	RfmModel   *model = PG_GETARG_RFM_MODEL_P(0);
+	Datum		elems[RFM_NDIMS];
+	int			d;
+
+	for (d = 0; d < RFM_NDIMS; d++)
+		elems[d] = Int32GetDatum(model->bins[d]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, RFM_NDIMS, INT4OID, sizeof(int32), true, TYPALIGN_INT));
 }
 
 PG_FUNCTION_INFO_V1(rfm_model_n);
@@ -1027,13 +1236,13 @@ rfm_model_thresholds(PG_FUNCTION_ARGS)
 		const RfmModelEntry *e = RFM_MODEL_ENTRIES(model, d);
 		int			i = 0;
 
-		for (s = 1; s <= model->bins; s++)
+		for (s = 1; s <= model->bins[d]; s++)
 		{
 			Datum		values[7];
 			bool		nulls[7] = {false, false, false, true, true, true, true};
 			int64		customers = 0;
 			bool		has_lower = s > 1,
-						has_upper = s < model->bins;
+						has_upper = s < model->bins[d];
 
 			/* entries with t_s < key <= t_{s+1} */
 			while (i < model->nvalues[d] &&

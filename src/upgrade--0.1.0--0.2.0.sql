@@ -10,6 +10,29 @@
 \echo Use "ALTER EXTENSION journey UPDATE TO '0.2.0'" to load this file. \quit
 
 -- durations
+-- histogram gains lower_seconds and upper_seconds (the agreed convention
+-- for readers: every interval column x has x_seconds float8 after it) and
+-- a scale argument ('linear', the default, or 'log'): its OUT columns
+-- change, so it is dropped and created again (a view using it must be
+-- dropped before the update).  quantile_rows is new.
+DROP FUNCTION histogram(durations, integer);
+-- Readers for charts: every interval column x comes with x_seconds
+-- (float8) right after it.  scale 'linear' (equal-width bins) or 'log'
+-- (bins growing by equal ratios, for long tails).
+CREATE FUNCTION histogram(durations, bins integer, scale text DEFAULT 'linear',
+                          OUT lower interval, OUT lower_seconds double precision,
+                          OUT upper interval, OUT upper_seconds double precision, OUT count bigint)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'durations_histogram' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 20;
+COMMENT ON FUNCTION histogram(durations, integer, text)
+    IS 'bins from min to max, equal-width (scale ''linear'') or at equal ratios (scale ''log''), bounds also in seconds';
+CREATE FUNCTION quantile_rows(durations, fractions double precision[],
+                              OUT fraction double precision, OUT quantile interval,
+                              OUT quantile_seconds double precision)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'durations_quantile_rows' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 5;
+COMMENT ON FUNCTION quantile_rows(durations, double precision[])
+    IS 'quantiles as rows (fraction, quantile, quantile_seconds) for charts';
 
 -- ttfv
 
@@ -39,9 +62,42 @@ COMMENT ON FUNCTION funnel_steps(funnel)
     IS 'one row per step: customers, in progress (funnel with as_of), conversion, drop-off, times between steps (interval and seconds); label is NULL (see funnel_steps(funnel, text[]))';
 
 -- rfm
--- rfm_segment_map() fixes its search_path like every SQL function of the
--- extension (its body was and is fully qualified).
-ALTER FUNCTION rfm_segment_map() SET search_path = pg_catalog, pg_temp;
+-- The rfm type and rfm_model carry a scale per dimension (rfm: a second
+-- layout used only when the scales differ, 0.1.0 values unchanged;
+-- rfm_model: format version 2, version 1 values converted when read), in
+-- the shared library; the new functions are in src/rfm_more.sql, appended
+-- below.  rfm_segment_map() fixes its search_path like every SQL function
+-- of the extension (its body was and is fully qualified), and its rules
+-- gain a priority and an action.  Written as CREATE OR REPLACE, the one
+-- use PostgreSQL's extension guidelines allow (see outreach below): the
+-- function is a member of this extension, and views using it keep working.
+CREATE OR REPLACE FUNCTION rfm_segment_map() RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS $map$ SELECT '[
+  {"segment": "Champions",           "r": [4, 5], "fm": [4, 5], "priority": 3,
+   "action": "Reward them: early access, referrals, reviews; no discounts needed"},
+  {"segment": "Loyal Customers",     "r": [3, 5], "fm": [3, 5], "priority": 4,
+   "action": "Upsell higher tiers, loyalty programme, ask for reviews"},
+  {"segment": "Can''t Lose Them",     "r": [1, 1], "fm": [4, 5], "priority": 1,
+   "action": "Win them back personally: call, renewal offer, find out what went wrong"},
+  {"segment": "At Risk",             "r": [1, 2], "fm": [3, 5], "priority": 2,
+   "action": "Personal reactivation: tailored offer, reminder of what they used"},
+  {"segment": "Potential Loyalists", "r": [4, 5], "fm": [2, 3], "priority": 5,
+   "action": "Membership or loyalty offer, recommend the next product"},
+  {"segment": "Need Attention",      "r": [3, 3], "fm": [2, 3], "priority": 6,
+   "action": "Limited-time offer based on their past purchases"},
+  {"segment": "New Customers",       "r": [5, 5], "fm": [1, 2], "priority": 7,
+   "action": "Onboarding: help them to a first success, then a second purchase"},
+  {"segment": "Promising",           "r": [3, 4], "fm": [1, 2], "priority": 8,
+   "action": "Build awareness: free trial, content, a small incentive"},
+  {"segment": "About To Sleep",      "r": [2, 2], "fm": [2, 3], "priority": 9,
+   "action": "Reconnect with popular products and useful content"},
+  {"segment": "Hibernating",         "r": [2, 2], "fm": [1, 2], "priority": 10,
+   "action": "Low-cost automated campaign; relevant products, special price"},
+  {"segment": "Lost",                "r": [1, 1], "fm": [1, 3], "priority": 11,
+   "action": "Do not spend effort beyond one automated win-back"}
+]'::pg_catalog.jsonb $map$;
 
 -- unit_economics
 

@@ -2,7 +2,7 @@
 -- percentile_disc, merge of parts equal to the whole whatever the split,
 -- exact count/min/max/mean, text and binary round trips.
 BEGIN;
-SELECT plan(14);
+SELECT plan(18);
 SELECT setseed(0.4242);
 
 -- three shapes: log-normal waits (seconds to weeks), uniform minutes, and
@@ -113,6 +113,35 @@ SELECT is((SELECT count(*) FROM (SELECT pg_temp.rt_text('durations', m) AS t
                                  FROM extreme_values, pg_temp.rt_text_mutants(v, 15) m) x
            WHERE t IS NOT NULL AND pg_temp.rt_recv('durations', pg_temp.rt_send('durations', t)) IS DISTINCT FROM t), 0::bigint,
           'durations: every text value the input accepts, recv accepts');
+
+-- Readers for charts: log-scale histograms on the three shapes, 1..60
+-- bins: every value counted once, edges increasing from min to max, a
+-- count off a plain SQL count over the same edges only by values within
+-- 1% of an edge; _seconds columns equal extract(epoch) of the interval.
+CREATE TEMP TABLE log_hist AS
+SELECT shape, bins, h.*
+FROM (SELECT shape, duration_agg(d) AS s FROM samples GROUP BY shape) x,
+     (VALUES (1), (7), (20), (60)) b(bins), histogram(x.s, b.bins, 'log') h;
+SELECT is((SELECT count(*) FROM (SELECT shape, bins, sum(count) AS n FROM log_hist GROUP BY 1, 2) h
+           JOIN (SELECT shape, count(*) AS n FROM samples GROUP BY 1) s USING (shape) WHERE h.n <> s.n), 0::bigint,
+          'log-scale histogram: the counts add up to the number of values');
+SELECT is((SELECT count(*) FROM (SELECT shape, bins, lower, upper,
+                                        lag(upper) OVER (PARTITION BY shape, bins ORDER BY lower) AS prev_upper
+                                 FROM log_hist) h
+           WHERE upper < lower OR (prev_upper IS NOT NULL AND prev_upper <> lower)), 0::bigint,
+          'log-scale histogram: bins are contiguous and in order');
+SELECT is((SELECT count(*) FROM log_hist
+           WHERE lower_seconds <> extract(epoch FROM lower)::float8 OR upper_seconds <> extract(epoch FROM upper)::float8),
+          0::bigint, 'histogram: lower_seconds and upper_seconds are the bounds in seconds');
+SELECT is((SELECT count(*) FROM (SELECT h.shape, h.bins, h.count,
+                                        (SELECT count(*) FROM samples s WHERE s.shape = h.shape AND s.d >= h.lower
+                                           AND (s.d < h.upper OR h.upper = (SELECT max(d) FROM samples t WHERE t.shape = h.shape))) AS exact,
+                                        (SELECT count(*) FROM samples s WHERE s.shape = h.shape
+                                           AND (abs(extract(epoch FROM s.d) - h.lower_seconds) <= 0.0101 * h.lower_seconds
+                                                OR abs(extract(epoch FROM s.d) - h.upper_seconds) <= 0.0101 * h.upper_seconds)) AS near_edge
+                                 FROM log_hist h WHERE bins = 7) x
+           WHERE abs(count - exact) > near_edge), 0::bigint,
+          'log-scale histogram: counts differ from exact counts only by values within 1% of an edge');
 
 SELECT * FROM finish();
 ROLLBACK;

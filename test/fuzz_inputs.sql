@@ -33,7 +33,7 @@ SET LOCAL client_min_messages = error;   -- the fits of the seeds warn
 SET LOCAL timezone = 'UTC';
 -- a pathological input must not hang the suite: the whole file takes ~30 s
 SET LOCAL statement_timeout = '300s';
-SELECT plan(74);
+SELECT plan(99);
 SELECT setseed(0.1729);
 
 ------------------------------------------------------------------ seeds
@@ -118,16 +118,45 @@ SELECT pg_temp.fz_put('funnel', 'customers near 2^63',
   $$(SELECT rollup(f) FROM (VALUES ('v1 steps=2 customers=4611686018427387903 reached=4611686018427387903,1 timed=false'::funnel),
                                    ('v1 steps=2 customers=4611686018427387903 reached=4611686018427387903,1 timed=false'::funnel)) x(f))$$);
 
+-- pipeline_path, pipeline
+SELECT pg_temp.fz_put('pipeline_path', 'ordinary',
+  $$(SELECT pipeline_path(ts, s, l) FROM (VALUES (timestamptz '2024-01-01', 1, false), ('2024-01-03', 3, false),
+                                              ('2024-01-05', 2, false), ('2024-01-09', 2, true)) x(ts, s, l))$$);
+SELECT pg_temp.fz_put('pipeline_path', 'one row', $$pipeline_path(timestamptz '2024-01-01', 1)$$);
+SELECT pg_temp.fz_put('pipeline_path', '4713 BC to 294276 AD, stage 64',
+  $$(SELECT pipeline_path(CASE WHEN g = 1 THEN ts_min ELSE ts_max END, g * 63 - 62, g = 2) FROM edge, generate_series(1, 2) g)$$);
+SELECT pg_temp.fz_put('pipeline', 'ordinary',
+  $$(SELECT pipeline(p, '2024-02-01') FROM (SELECT d, pipeline_path(timestamptz '2024-01-01' + (d * s % 17) * interval '1 day', s, d % 5 = 0 AND s = 3) AS p
+                                              FROM generate_series(1, 12) d, generate_series(1, 1 + d % 4) s GROUP BY d) x)$$);
+SELECT pg_temp.fz_put('pipeline', 'no deal yet',
+  $$(SELECT pipeline(p, '2023-01-01') FROM (SELECT pipeline_path(timestamptz '2024-01-01', 1) AS p) x)$$);
+SELECT pg_temp.fz_put('pipeline', 'one deal at 294276 AD',
+  $$(SELECT pipeline(p, ts_max) FROM edge, (SELECT pipeline_path(ts_max - interval '1 day', 3) AS p FROM edge) x)$$);
+
 -- rfm
 SELECT pg_temp.fz_put('rfm', 'ordinary', $$rfm(5, 4, 3)$$);
 SELECT pg_temp.fz_put('rfm', 'nine bins, top', $$rfm(9, 9, 9, 9)$$);
 SELECT pg_temp.fz_put('rfm', 'two bins, bottom', $$rfm(1, 1, 1, 2)$$);
 SELECT pg_temp.fz_put('rfm', 'three bins', $$rfm(3, 1, 2, 3)$$);
+SELECT pg_temp.fz_put('rfm', 'a scale per dimension', $$rfm(5, 3, 2, ARRAY[5, 4, 3])$$);
+SELECT pg_temp.fz_put('rfm', 'scales 9, 2, 9', $$rfm(9, 2, 1, ARRAY[9, 2, 9])$$);
 
 -- rfm_model
 SELECT pg_temp.fz_put('rfm_model', 'ordinary',
   $$(SELECT rfm_model(timestamptz '2024-01-01' + g * interval '1 day', (g % 7)::float8, g * 1.5::float8) FROM generate_series(1, 12) g)$$);
 SELECT pg_temp.fz_put('rfm_model', 'one customer', $$rfm_model(timestamptz '2024-01-01', 1, 1)$$);
+SELECT pg_temp.fz_put('rfm_model', 'a scale per dimension',
+  $$(SELECT rfm_model(timestamptz '2024-01-01' + g * interval '1 day', (g % 7)::float8, g * 1.5::float8, ARRAY[5, 3, 4]) FROM generate_series(1, 12) g)$$);
+
+-- rfm_transitions
+SELECT pg_temp.fz_put('rfm_transitions', 'ordinary',
+  $$(SELECT rfm_transitions(rfm(1 + g % 5, 1 + g / 5 % 5, 1 + g / 25 % 5), rfm(1 + g * 3 % 5, 1 + g / 7 % 5, 1 + g % 3))
+     FROM generate_series(1, 200) g)$$);
+SELECT pg_temp.fz_put('rfm_transitions', 'new and gone customers',
+  $$(SELECT rfm_transitions(CASE WHEN g % 3 > 0 THEN rfm(1 + g % 5, 2, 3) END, CASE WHEN g % 3 < 2 THEN rfm(5, 1 + g % 5, 1) END)
+     FROM generate_series(1, 30) g)$$);
+SELECT pg_temp.fz_put('rfm_transitions', 'quoted names',
+  $$'v1 null>"a \"b\" \\ c"*9223372036854775806,"x">"y"*1'$$);
 SELECT pg_temp.fz_put('rfm_model', 'extreme timestamps and doubles',
   $$(SELECT rfm_model(CASE WHEN g % 2 = 0 THEN ts_min ELSE ts_max END,
                       (ARRAY[subnormal, -huge, huge, tiniest, dbl_max, -dbl_max, 0])[g % 7 + 1],
@@ -232,6 +261,26 @@ SELECT pg_temp.fz_put('touch_report', 'ordinary',
 SELECT pg_temp.fz_put('touch_report', 'no customers', $$'v1 model=opened window_us=1 customers=0 conversions=0 unattributed=0 revenue=0 unattributed_revenue=0'::touch_report$$);
 SELECT pg_temp.fz_put('touch_report', 'counts near 2^63',
   $$'v1 model=sent window_us=9223372036854775807 customers=9223372036854775807 conversions=9223372036854775807 unattributed=1 revenue=1 unattributed_revenue=1 {"" sent=9223372036854775807 opened=9223372036854775807 clicked=0 converted=1 orphans=9223372036854775807 revenue=0.00000000000000000001 ttc=v1 n=1 zeros=0 sum_us=9223372036854775807 min_us=9223372036854775807 max_us=9223372036854775807 buckets=2206:1}'::touch_report$$);
+
+-- experiment
+SELECT pg_temp.fz_put('experiment', 'ordinary',
+  $$(SELECT experiment_agg((ARRAY['control', 'b'])[1 + i % 2], i % 7 = 0, (i % 13) * 1.25, i % 5) FROM generate_series(1, 60) i)$$);
+SELECT pg_temp.fz_put('experiment', 'conversions only, three arms',
+  $$(SELECT experiment_agg((ARRAY['control', 'b "x"', 'c\'])[1 + i % 3], i % 2 = 0) FROM generate_series(1, 30) i)$$);
+SELECT pg_temp.fz_put('experiment', 'extreme doubles',
+  $$(SELECT experiment_agg(v, true, x) FROM (VALUES ('control', 1.3e154::float8), ('control', 5e-324), ('b', -1.3e154), ('b', 0.1)) t(v, x))$$);
+SELECT pg_temp.fz_put('experiment', 'units near 2^62',
+  $$(SELECT rollup(e) FROM (VALUES ('v1 value=f pre=f arms=1 "control" n=2305843009213693951 conversions=2305843009213693951'::experiment),
+                                   ('v1 value=f pre=f arms=1 "control" n=2305843009213693951 conversions=1'::experiment)) x(e))$$);
+
+-- drivers
+SELECT pg_temp.fz_put('drivers', 'ordinary',
+  $$(SELECT driver_agg(i % 4 = 0, ARRAY['f' || (i % 7), CASE WHEN i % 3 = 0 THEN 'opened' END]) FROM generate_series(1, 200) i)$$);
+SELECT pg_temp.fz_put('drivers', 'quoted, empty and unicode names',
+  $$(SELECT driver_agg(i % 2 = 0, ARRAY['a"b\c', '', 'ünï']) FROM generate_series(1, 3) i)$$);
+SELECT pg_temp.fz_put('drivers', 'customers near 2^62',
+  $$(SELECT rollup(d) FROM (VALUES ('v1 n=2305843009213693951 conversions=2305843009213693951 features=1 "a" with=2305843009213693951 converted=2305843009213693951'::drivers),
+                                   ('v1 n=2305843009213693951 conversions=0 features=0'::drivers)) x(d))$$);
 
 ------------------------------------------------------------------ mutations
 -- fz_mut: (type, seed, text or binary, how it was made, the literal)
@@ -479,6 +528,16 @@ INSERT INTO fz_probe VALUES
   ('funnel', 'num_customers($1::funnel)'), ('funnel', '(SELECT array_agg(f) FROM funnel_steps($1::funnel) f)'),
   ('funnel', 'step_durations($1::funnel, 2)'), ('funnel', 'step_durations($1::funnel, 2, true)'),
   ('funnel', 'funnel_merge($1::funnel, $1::funnel)'),
+  ('pipeline_path', 'ARRAY[current_stage($1::pipeline_path), current_stage($1::pipeline_path, timestamptz ''2024-01-04'')]'),
+  ('pipeline_path', 'ARRAY[is_lost($1::pipeline_path), is_lost($1::pipeline_path, timestamptz ''2024-01-04'')]'),
+  ('pipeline_path', '(SELECT array_agg(entered_at($1::pipeline_path, k)) FROM generate_series(1, 64) k)'),
+  ('pipeline_path', '(SELECT array_agg(time_in_stage($1::pipeline_path, k)) FROM generate_series(1, 64) k)'),
+  ('pipeline_path', '(SELECT array_agg(time_in_stage($1::pipeline_path, k, timestamptz ''2024-01-04'')) FROM generate_series(1, 64) k)'),
+  ('pipeline_path', '(SELECT pipeline(p, timestamptz ''2024-01-04'') FROM (VALUES ($1::pipeline_path), ($1::pipeline_path)) x(p))'),
+  ('pipeline', 'ARRAY[num_deals($1::pipeline)]'), ('pipeline', 'as_of($1::pipeline)'),
+  ('pipeline', '(SELECT array_agg(s) FROM pipeline_stages($1::pipeline) s)'),
+  ('pipeline', 'stage_durations($1::pipeline, 2)'), ('pipeline', 'stage_durations($1::pipeline, 1, true)'),
+  ('pipeline', 'pipeline_merge($1::pipeline, $1::pipeline)'),
   ('rfm', 'ARRAY[recency_score($1::rfm), frequency_score($1::rfm), monetary_score($1::rfm), rfm_bins($1::rfm)]'),
   ('rfm', 'rfm_segment($1::rfm)'), ('rfm', 'rfm_hash($1::rfm)'), ('rfm', 'rfm_cmp($1::rfm, rfm(1, 1, 1))'),
   ('rfm_model', 'ARRAY[rfm_bins($1::rfm_model), rfm_population($1::rfm_model)]'),
@@ -486,6 +545,10 @@ INSERT INTO fz_probe VALUES
   ('rfm_model', '(SELECT count(*) FROM rfm_thresholds($1::rfm_model))'),
   ('rfm_model', 'rfm_score($1::rfm_model, timestamptz ''2024-01-05'', 3, 7.5)'),
   ('rfm_model', 'rfm_model_merge($1::rfm_model, $1::rfm_model)'),
+  ('rfm_model', 'rfm_scales($1::rfm_model)'),
+  ('rfm', 'rfm_scales($1::rfm)'),
+  ('rfm_transitions', '(SELECT array_agg(t) FROM rfm_transition_rows($1::rfm_transitions) t)'),
+  ('rfm_transitions', 'rfm_transitions_merge($1::rfm_transitions, ''v1 "x">"y"*1'')'),
   ('unit_economics', 'ltv_per_unit($1::unit_economics)'),
   ('unit_economics', '(SELECT array_agg(r) FROM unit_economics_report($1::unit_economics) r)'),
   ('unit_economics', 'unit_economics_merge($1::unit_economics, $1::unit_economics)'),
@@ -523,7 +586,11 @@ INSERT INTO fz_probe VALUES
   ('path_tree', '(SELECT array_agg(e) FROM path_edges($1::path_tree, 100) e)'),
   ('path_tree', '(SELECT array_agg(n) FROM path_nodes($1::path_tree, 3) n)'),
   ('path_tree', 'ARRAY[num_paths($1::path_tree), path_steps($1::path_tree)]'),
-  ('path_tree', 'path_tree_merge($1::path_tree, $1::path_tree)');
+  ('path_tree', 'path_tree_merge($1::path_tree, $1::path_tree)'),
+  ('experiment', '(SELECT array_agg(r) FROM experiment_report($1::experiment, ''control'') r)'),
+  ('experiment', 'experiment_merge($1::experiment, $1::experiment)'),
+  ('drivers', '(SELECT array_agg(r) FROM driver_report($1::drivers, 0) r)'),
+  ('drivers', 'drivers_merge($1::drivers, $1::drivers)');
 
 -- An error code allowed for bad input of this kind (text or binary).
 CREATE FUNCTION pg_temp.fz_allowed(state text, kind text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
@@ -768,8 +835,8 @@ END $$;
 
 SELECT is_empty($$
   SELECT t, count(DISTINCT s.label) AS seeds, count(m.id) AS mutations
-  FROM unnest(ARRAY['durations', 'funnel_path', 'funnel', 'rfm', 'rfm_model', 'unit_economics',
-                    'clv_data', 'clv_model', 'cohort_retention', 'cohort_value', 'journey', 'touch_outcomes', 'touch_report', 'path_tree']) t
+  FROM unnest(ARRAY['durations', 'funnel_path', 'funnel', 'rfm', 'rfm_model', 'rfm_transitions', 'unit_economics',
+                    'clv_data', 'clv_model', 'cohort_retention', 'cohort_value', 'journey', 'touch_outcomes', 'touch_report', 'path_tree', 'pipeline_path', 'pipeline', 'experiment', 'drivers']) t
   LEFT JOIN fz_seed s ON s.typ = t LEFT JOIN fz_mut m ON m.typ = t AND m.label = s.label
   GROUP BY t HAVING count(DISTINCT s.label) < 3 OR count(m.id) < 500
 $$, 'every type has at least 3 seeds and 500 mutations');
@@ -779,6 +846,7 @@ SELECT pg_temp.fz_tests('funnel_path');
 SELECT pg_temp.fz_tests('funnel');
 SELECT pg_temp.fz_tests('rfm');
 SELECT pg_temp.fz_tests('rfm_model');
+SELECT pg_temp.fz_tests('rfm_transitions');
 SELECT pg_temp.fz_tests('unit_economics');
 SELECT pg_temp.fz_tests('clv_data');
 SELECT pg_temp.fz_tests('clv_model');
@@ -788,6 +856,10 @@ SELECT pg_temp.fz_tests('journey');
 SELECT pg_temp.fz_tests('touch_outcomes');
 SELECT pg_temp.fz_tests('touch_report');
 SELECT pg_temp.fz_tests('path_tree');
+SELECT pg_temp.fz_tests('pipeline_path');
+SELECT pg_temp.fz_tests('pipeline');
+SELECT pg_temp.fz_tests('experiment');
+SELECT pg_temp.fz_tests('drivers');
 
 SELECT is_empty($$
   SELECT typ, kind, how, left(coalesce(lit, encode(bin, 'hex')), 200) AS input, round(ms) AS ms

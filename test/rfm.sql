@@ -3,7 +3,7 @@
 -- distinct and n is a multiple of bins, and equals the model form; model
 -- merges do not depend on how the population is split; text round trips.
 BEGIN;
-SELECT plan(22);
+SELECT plan(38);
 SELECT setseed(0.4242);
 
 -- Memory first, while this backend's peak is still low: rfm_score(...)
@@ -177,8 +177,8 @@ SELECT rfm_model(timestamptz '4713-01-01 00:00:00+00 BC' + (random() * 9.2e18)::
                  CASE WHEN i % 97 = 0 THEN 'NaN' ELSE (random() * 1e6)::float8 END)::text
 FROM generate_series(1, 6000) i
 UNION ALL VALUES
-  ('v1 bins=5 n=9223372036854775807 r=0:0*9223372036854775807 f=0:1*9223372036854775807 m=0:5e-324*9223372036854775807'),
-  ('v1 bins=9 n=9223372036854775807 r=63:-9223372036854775808*9223372036854775806,0 f=0:-Infinity,NaN*9223372036854775806 m=52:-Infinity,1*9223372036854775806');
+  ('v2 bins=5 n=9223372036854775807 r=0:0*9223372036854775807 f=0:1*9223372036854775807 m=0:5e-324*9223372036854775807'),
+  ('v2 bins=9 n=9223372036854775807 r=63:-9223372036854775808*9223372036854775806,0 f=0:-Infinity,NaN*9223372036854775806 m=52:-Infinity,1*9223372036854775806');
 SELECT is((SELECT count(*) FROM extreme_models WHERE pg_temp.rt_text('rfm_model', v) IS DISTINCT FROM v), 0::bigint,
           'rfm_model: text output of extreme models parses back to the same value');
 SELECT is((SELECT count(*) FROM extreme_models
@@ -197,6 +197,149 @@ SELECT is((SELECT count(*) FROM (SELECT pg_temp.rt_text('rfm_model', m) AS t
                                       pg_temp.rt_text_mutants(v, 10) m) y
            WHERE t IS NOT NULL AND pg_temp.rt_recv('rfm_model', pg_temp.rt_send('rfm_model', t)) IS DISTINCT FROM t), 0::bigint,
           'rfm_model: every text value the input accepts, recv accepts');
+
+-- ============================================================
+-- 0.2.0: a scale per dimension, fixed cuts, migration
+-- ============================================================
+-- Per-dimension scales: 40 populations, each with its own three scales
+-- (2..9 each); the window form against a rank() reference computed for
+-- each dimension separately on its own scale.
+CREATE TEMP TABLE spops AS
+SELECT p AS pop, 2 + (random() * 7)::int AS rb, 2 + (random() * 7)::int AS fb, 2 + (random() * 7)::int AS mb,
+       1 + (random() * 399)::int AS n, 1 + (random() * 60)::int AS spread
+FROM generate_series(1, 40) p;
+CREATE TEMP TABLE scust AS
+SELECT pop, rb, fb, mb, i AS id,
+       CASE WHEN random() < 0.03 THEN NULL
+            ELSE timestamptz '2025-01-01' + (random() * spread)::int * interval '1 day' END AS last_purchase,
+       CASE WHEN random() < 0.03 THEN NULL ELSE (random() * spread / 4)::bigint END AS orders,
+       CASE WHEN random() < 0.03 THEN NULL ELSE round((random() * spread)::numeric, 1) END AS revenue
+FROM spops, generate_series(1, n) i;
+CREATE TEMP VIEW sreference AS
+WITH ok AS (SELECT * FROM scust WHERE last_purchase IS NOT NULL AND orders IS NOT NULL AND revenue IS NOT NULL),
+r AS (SELECT pop, id, least(rb, 1 + (rb * (rank() OVER (PARTITION BY pop ORDER BY last_purchase) - 1))
+                                    / count(*) OVER (PARTITION BY pop))::int AS s FROM ok),
+f AS (SELECT pop, id, least(fb, 1 + (fb * (rank() OVER (PARTITION BY pop ORDER BY orders) - 1))
+                                    / count(*) OVER (PARTITION BY pop))::int AS s FROM ok),
+m AS (SELECT pop, id, least(mb, 1 + (mb * (rank() OVER (PARTITION BY pop ORDER BY revenue) - 1))
+                                    / count(*) OVER (PARTITION BY pop))::int AS s FROM ok)
+SELECT pop, id, r.s AS r, f.s AS f, m.s AS m FROM r JOIN f USING (pop, id) JOIN m USING (pop, id);
+CREATE TEMP TABLE sby_window AS
+SELECT pop, id, rfm_score(last_purchase, orders, revenue, ARRAY[rb, fb, mb]) OVER (PARTITION BY pop) AS s FROM scust;
+SELECT set_eq('SELECT pop, id, recency_score(s) FROM sby_window WHERE s IS NOT NULL', 'SELECT pop, id, r FROM sreference',
+              'per-dimension scales: recency scores equal a rank() reference on the recency scale');
+SELECT set_eq('SELECT pop, id, frequency_score(s) FROM sby_window WHERE s IS NOT NULL', 'SELECT pop, id, f FROM sreference',
+              'per-dimension scales: frequency scores equal a rank() reference on the frequency scale');
+SELECT set_eq('SELECT pop, id, monetary_score(s) FROM sby_window WHERE s IS NOT NULL', 'SELECT pop, id, m FROM sreference',
+              'per-dimension scales: monetary scores equal a rank() reference on the monetary scale');
+SELECT is((SELECT count(*) FROM sby_window w JOIN spops p USING (pop)
+           WHERE w.s IS NOT NULL AND rfm_scales(w.s) <> ARRAY[p.rb, p.fb, p.mb]), 0::bigint,
+          'per-dimension scales: every score carries its three scales');
+SELECT is((SELECT count(*) FROM scust c JOIN sby_window w USING (pop, id)
+           WHERE (w.s IS NULL) <> (c.last_purchase IS NULL OR c.orders IS NULL OR c.revenue IS NULL)), 0::bigint,
+          'per-dimension scales: NULL exactly when a value is NULL');
+CREATE TEMP TABLE smodels AS
+SELECT pop, rfm_model(last_purchase, orders, revenue, ARRAY[rb, fb, mb]) AS model FROM scust GROUP BY pop;
+SELECT set_eq(
+  'SELECT pop, id, s FROM sby_window',
+  'SELECT c.pop, c.id, rfm_score(m.model, c.last_purchase, c.orders, c.revenue) FROM scust c LEFT JOIN smodels m USING (pop)',
+  'per-dimension scales: the model form equals the window form');
+-- equal scales are the one-scale value, in both forms
+SELECT is((SELECT count(*) FROM (SELECT rfm_score(last_purchase, orders, revenue, ARRAY[bins, bins, bins]) OVER (PARTITION BY pop) AS a,
+                                        rfm_score(last_purchase, orders, revenue, bins) OVER (PARTITION BY pop) AS b
+                                 FROM cust) c
+           WHERE a IS DISTINCT FROM b), 0::bigint,
+          'bins ARRAY[b, b, b] gives the same values as bins b');
+
+-- Every rfm value of every three scales (44^3 = 85,184) round-trips
+-- through text and binary, hashes like itself, and orders like
+-- (r, f, m, rbins, fbins, mbins).
+CREATE TEMP TABLE all_scaled AS
+SELECT rfm(r, f, m, ARRAY[rb, fb, mb]) AS v, r, f, m, rb, fb, mb
+FROM generate_series(2, 9) rb, generate_series(2, 9) fb, generate_series(2, 9) mb,
+     generate_series(1, rb) r, generate_series(1, fb) f, generate_series(1, mb) m;
+-- binary: the whole table through COPY BINARY (send, then recv)
+CREATE TEMP TABLE all_scaled_back (v rfm);
+DO $$
+DECLARE path text := current_setting('data_directory') || '/journey_rfm_scaled_' || pg_backend_pid() || '.bin';
+BEGIN
+    EXECUTE format('COPY (SELECT v FROM all_scaled) TO %L WITH (FORMAT binary)', path);
+    EXECUTE format('COPY all_scaled_back FROM %L WITH (FORMAT binary)', path);
+END $$;
+SELECT is((SELECT count(*) FROM all_scaled
+           WHERE v::text::rfm <> v OR rfm_scales(v) <> ARRAY[rb, fb, mb] OR ARRAY[recency_score(v), frequency_score(v), monetary_score(v)] <> ARRAY[r, f, m]
+              OR rfm_segment(v) IS NULL), 0::bigint,
+          'all 85,184 rfm values with a scale per dimension round-trip through text and read back their scores and scales');
+SELECT bag_eq('SELECT v::text FROM all_scaled_back', 'SELECT v::text FROM all_scaled',
+              'all 85,184 of them read back the same through COPY BINARY (send, then recv)');
+SELECT is((SELECT count(*) FROM (SELECT row_number() OVER (ORDER BY v) a, row_number() OVER (ORDER BY r, f, m, rb, fb, mb) b
+                                 FROM all_scaled) x WHERE a <> b), 0::bigint,
+          'rfm orders by r, f, m, then the recency, frequency and monetary scales');
+
+-- Fixed cut points against a CASE reference on random customers.
+CREATE TEMP TABLE fcust AS
+SELECT i AS id, timestamptz '2024-06-30' - random() * interval '120 days' AS last_purchase,
+       CASE WHEN random() < 0.02 THEN NULL ELSE (random() * 30)::int END AS orders,
+       CASE WHEN random() < 0.02 THEN NULL ELSE round((random() * 3000)::numeric, 2) END AS revenue
+FROM generate_series(1, 5000) i;
+INSERT INTO fcust VALUES (0, '2024-06-23', 2, 100), (-1, '2024-06-16', 5, 1000), (-2, '2024-05-31', 20, 99.99);
+SELECT is((SELECT count(*) FROM fcust
+           WHERE rfm_score_fixed(last_purchase, orders, revenue, '2024-06-30',
+                                 '{60 days,30 days,14 days,7 days}', '{2,5,10,20}', '{100,1000}')
+                 IS DISTINCT FROM
+                 CASE WHEN orders IS NULL OR revenue IS NULL THEN NULL
+                      ELSE rfm(CASE WHEN timestamptz '2024-06-30' - last_purchase <= interval '7 days' THEN 5
+                                    WHEN timestamptz '2024-06-30' - last_purchase <= interval '14 days' THEN 4
+                                    WHEN timestamptz '2024-06-30' - last_purchase <= interval '30 days' THEN 3
+                                    WHEN timestamptz '2024-06-30' - last_purchase <= interval '60 days' THEN 2 ELSE 1 END,
+                               CASE WHEN orders >= 20 THEN 5 WHEN orders >= 10 THEN 4 WHEN orders >= 5 THEN 3
+                                    WHEN orders >= 2 THEN 2 ELSE 1 END,
+                               CASE WHEN revenue >= 1000 THEN 3 WHEN revenue >= 100 THEN 2 ELSE 1 END,
+                               ARRAY[5, 5, 3]) END), 0::bigint,
+          'rfm_score_fixed equals a CASE reference (5,003 customers, edges included)');
+-- random cuts (1..8 per dimension) against counting the cuts in SQL
+CREATE TEMP TABLE fcuts AS
+SELECT k, (SELECT array_agg(c ORDER BY c DESC) FROM (SELECT DISTINCT (1 + (random() * 100)::int) * interval '1 day' AS c
+                                                     FROM generate_series(1, 1 + k % 8)) x) AS rc,
+          (SELECT array_agg(c ORDER BY c) FROM (SELECT DISTINCT (random() * 30)::int::float8 AS c FROM generate_series(1, 1 + (k * 3) % 8)) x) AS fc,
+          (SELECT array_agg(c ORDER BY c) FROM (SELECT DISTINCT round((random() * 3000)::numeric, 2)::float8 AS c
+                                                FROM generate_series(1, 1 + (k * 5) % 8)) x) AS mc
+FROM generate_series(1, 20) k;
+SELECT is((SELECT count(*) FROM fcust, fcuts
+           WHERE orders IS NOT NULL AND revenue IS NOT NULL
+             AND rfm_score_fixed(last_purchase, orders, revenue, '2024-06-30', rc, fc, mc)
+                 <> rfm((1 + (SELECT count(*) FROM unnest(rc) c WHERE c >= timestamptz '2024-06-30' - last_purchase))::int,
+                        (1 + (SELECT count(*) FROM unnest(fc) c WHERE c <= orders))::int,
+                        (1 + (SELECT count(*) FROM unnest(mc) c WHERE c <= revenue))::int,
+                        ARRAY[cardinality(rc) + 1, cardinality(fc) + 1, cardinality(mc) + 1])), 0::bigint,
+          'rfm_score_fixed with 20 random sets of cuts equals counting the cuts in SQL');
+
+-- Migration against a GROUP BY reference: before and after scores with
+-- new and gone customers, default map and a user map; split and merged.
+CREATE TEMP TABLE moves AS
+SELECT i AS id, (random() * 3)::int AS part,
+       CASE WHEN random() < 0.1 THEN NULL ELSE rfm(1 + (random() * 4)::int, 1 + (random() * 4)::int, 1 + (random() * 4)::int) END AS before,
+       CASE WHEN random() < 0.1 THEN NULL ELSE rfm(1 + (random() * 8)::int, 1 + (random() * 2)::int, 1 + (random() * 3)::int,
+                                                   ARRAY[9, 3, 4]) END AS after
+FROM generate_series(1, 20000) i;
+SELECT set_eq(
+  'SELECT from_segment, to_segment, customers FROM rfm_transition_rows((SELECT rfm_transitions(before, after) FROM moves))',
+  'SELECT rfm_segment(before) AS a, rfm_segment(after) AS b, count(*) FROM moves WHERE before IS NOT NULL OR after IS NOT NULL GROUP BY 1, 2',
+  'rfm_transitions equals a GROUP BY reference (default map, new and gone customers)');
+SELECT set_eq(
+  $$SELECT from_segment, to_segment, customers FROM rfm_transition_rows(
+      (SELECT rfm_transitions(before, after, '[{"segment": "top", "r": [4, 9], "f": [3, 9]}, {"segment": "low", "m": [1, 1]}]') FROM moves))$$,
+  $$SELECT * FROM (SELECT rfm_segment(before, m) AS a, rfm_segment(after, m) AS b, count(*) AS n
+                   FROM moves, (VALUES ('[{"segment": "top", "r": [4, 9], "f": [3, 9]}, {"segment": "low", "m": [1, 1]}]'::jsonb)) v(m)
+                   GROUP BY 1, 2) x WHERE a IS NOT NULL OR b IS NOT NULL$$,
+  'rfm_transitions with a map equals a GROUP BY reference');
+SELECT is((SELECT rollup(t)::text FROM (SELECT rfm_transitions(before, after) AS t FROM moves GROUP BY part) x),
+          (SELECT rfm_transitions(before, after ORDER BY random())::text FROM moves),
+          'rfm_transitions: merged parts equal the whole, whatever the row order');
+SELECT is((SELECT count(*) FROM (SELECT rfm_transitions(before, after)::text AS v FROM moves GROUP BY part) x
+           WHERE pg_temp.rt_text('rfm_transitions', v) IS DISTINCT FROM v
+              OR pg_temp.rt_recv('rfm_transitions', pg_temp.rt_send('rfm_transitions', v)) IS DISTINCT FROM v), 0::bigint,
+          'rfm_transitions round-trip through text and binary');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -28,6 +28,10 @@ CREATE TEMP TABLE text_now (typ text, label text, text_out text, PRIMARY KEY (ty
 -- neither, so only the version word of its text changes.
 INSERT INTO text_now
 SELECT typ, label, regexp_replace(text_out, '^v1 ', 'v2 ') FROM values_010 WHERE typ = 'funnel';
+-- rfm_model 0.2.0 (format v2) has a scale per dimension; a 0.1.0 model has
+-- one, so only the version word of its text changes.
+INSERT INTO text_now
+SELECT typ, label, regexp_replace(text_out, '^v1 ', 'v2 ') FROM values_010 WHERE typ = 'rfm_model';
 
 -- an expression's text, or the error it raised
 CREATE FUNCTION pg_temp.try(expr text) RETURNS text LANGUAGE plpgsql AS $$
