@@ -1,7 +1,8 @@
 -- Touchpoints: did the onboarding emails work?  Generated, deterministic
 -- onboarding emails for the bundled customers (no random(): a hash of the
 -- customer id and a salt decides everything, the same on every run and
--- major): a welcome email split A/B (welcome_a / welcome_b) 5 minutes after
+-- major; the holdout and the A/B split are assign_variant's, as in
+-- demo/81_experiments.sql): a welcome email split A/B (welcome_a / welcome_b) 5 minutes after
 -- signup, tips on day 2, an upgrade nudge on day 7 for those who have not
 -- bought yet; opens and clicks with per-email rates; a 5% holdout that
 -- gets no email at all.  The target action is the purchase (valued at the
@@ -18,8 +19,8 @@ CREATE TABLE onboarding_messages (customer_id int NOT NULL, ts timestamptz NOT N
 INSERT INTO onboarding_messages
 WITH c AS (
   SELECT c.id, c.signed_up_at,
-         pg_temp.u(c.id, 1) < 0.05 AS holdout,
-         CASE WHEN pg_temp.u(c.id, 2) < 0.5 THEN 'welcome_a' ELSE 'welcome_b' END AS welcome,
+         assign_variant(c.id::text, 'holdout-2026', '{0.95,0.05}') = 2 AS holdout,
+         CASE WHEN assign_variant(c.id::text, 'welcome-2026', '{0.5,0.5}') = 1 THEN 'welcome_a' ELSE 'welcome_b' END AS welcome,
          (SELECT min(ts) FROM events e WHERE e.customer_id = c.id AND e.name = 'purchase') AS bought_at
   FROM customers c),
 sends AS (

@@ -68,3 +68,36 @@ FROM driver_report((
            CASE WHEN u.arm = 'welcome_b' THEN 'arm:welcome_b' END])
   FROM customers c JOIN exp_units u USING (id))) d
 ORDER BY d.p_value;
+
+\echo
+\echo '=== The touchpoint table, live: each row of the playbook with its measured result ==='
+\echo 'touchpoints (demo/80_touchpoints.sql) joined to touch_report_rows (did the message lead to'
+\echo 'the target action within the window?) and, for the A/B-split welcome email, experiment_report'
+\echo '(did variant B beat variant A on that target action, and is the difference more than chance?).'
+WITH asks AS (
+  SELECT DISTINCT target_action, split_part(evaluation_method, ', ', 1) AS model,
+         split_part(evaluation_method, ', ', 2)::interval AS win
+  FROM touchpoints),
+reports AS (
+  SELECT a.*, (SELECT touch_report(o) FROM (
+            SELECT touch_outcomes(r.ts, r.touch, r.touch_event, r.action = a.target_action, a.win, r.value, a.model) AS o
+            FROM touch_rows r GROUP BY r.customer_id) s) AS report
+  FROM asks a),
+ab AS (
+  -- one unit per emailed customer: its welcome variant, and whether its welcome instance converted
+  SELECT experiment_agg(m.touch, EXISTS (
+           SELECT 1 FROM events e WHERE e.customer_id = m.customer_id AND e.name = 'first_report'
+             AND e.ts >= m.ts AND e.ts <= m.ts + interval '3 days')) AS e
+  FROM onboarding_messages m WHERE m.touch LIKE 'welcome_%' AND m.touch_event = 'sent')
+SELECT tp.touch, tp.target_action, tp.evaluation_method, tp.owner,
+       r.sent, round(r.open_rate::numeric, 3) AS open_rate,
+       round(r.conversion_rate::numeric, 3) AS conversion_rate,
+       round(x.lift::numeric, 3) AS ab_lift, round(x.p_value::numeric, 3) AS ab_p_value
+FROM touchpoints tp
+JOIN reports rp ON rp.target_action = tp.target_action
+               AND rp.model = split_part(tp.evaluation_method, ', ', 1)
+               AND rp.win = split_part(tp.evaluation_method, ', ', 2)::interval
+LEFT JOIN LATERAL touch_report_rows(rp.report) r ON r.touch = tp.touch
+LEFT JOIN LATERAL experiment_report((SELECT e FROM ab), 'welcome_a') x
+       ON x.variant = tp.touch AND tp.touch LIKE 'welcome_%'
+ORDER BY tp.touch;
