@@ -164,7 +164,25 @@ psql -X -q -c "COPY (SELECT customer_id, extract(epoch FROM ts)::bigint, kind FR
 ch --query "OPTIMIZE TABLE events FINAL"
 ch_hist=$(ch --query "SELECT arrayStringConcat(groupArray(concat(toString(l), ': ', toString(n))), ', ') FROM (SELECT l, count() AS n FROM (SELECT customer_id, windowFunnel(604800)(ts, kind = 0, kind = 1, kind = 2, kind = 3) AS l FROM events GROUP BY customer_id) GROUP BY l ORDER BY l)")
 journey_log "ClickHouse levels: $ch_hist"
-[ "$ch_hist" = "$histogram" ] || { journey_log "MISMATCH with ours: $histogram"; exit 1; }
+if [ "$ch_hist" != "$histogram" ]; then
+	# Customer by customer: ClickHouse 18.16 sorts a customer's events by
+	# time only, so where two events of different steps share a second its
+	# level depends on the order the rows were stored in; ours does not
+	# (ties are ordered by step, README "Funnels").  Any other difference
+	# is a failure.
+	psql -X -q -c "CREATE TABLE ours_levels AS $ours_q" -c "ALTER TABLE ours_levels RENAME COLUMN funnel_step TO l" \
+		-c "CREATE TABLE ch_levels (customer_id integer, l integer)"
+	ch --query "SELECT customer_id, windowFunnel(604800)(ts, kind = 0, kind = 1, kind = 2, kind = 3) FROM events GROUP BY customer_id FORMAT TSV" |
+		psql -X -q -c "COPY ch_levels FROM STDIN"
+	read -r ch_differ ch_tied <<<"$(psql -X -At -F ' ' -c "
+		SELECT count(*), count(*) FILTER (WHERE EXISTS (
+		         SELECT 1 FROM events e1 JOIN events e2 ON e2.customer_id = e1.customer_id AND e2.ts = e1.ts
+		                                                AND e2.kind <> e1.kind AND e2.kind < 4
+		         WHERE e1.customer_id = d.customer_id AND e1.kind < 4))
+		FROM (SELECT customer_id FROM ours_levels o JOIN ch_levels c USING (customer_id) WHERE o.l <> c.l) d")"
+	journey_log "ours: $histogram; customers whose level differs from ClickHouse's: $ch_differ, of which $ch_tied have two step events in the same second"
+	[ "$ch_differ" = "$ch_tied" ] || { journey_log "MISMATCH with ClickHouse beyond equal timestamps"; exit 1; }
+fi
 ch_best=
 for i in 1 2 3; do
 	t=$( { ch --time --query "SELECT customer_id, windowFunnel(604800)(ts, kind = 0, kind = 1, kind = 2, kind = 3) FROM events GROUP BY customer_id FORMAT Null"; } 2>&1 | tail -1)

@@ -226,3 +226,40 @@ jdec_recv(StringInfo buf, JDecimal *d, const char *type_name, JourneyOrigin orig
 	if (!jdec_valid(d))
 		journey_invalid_value(origin, type_name, "A decimal scale of %d is out of range.", d->scale);
 }
+
+int
+numeric_digits(const struct varlena *num, NumericDigits *out)
+{
+	const char *p = VARDATA_ANY(num);
+	int			len = (int) VARSIZE_ANY_EXHDR(num);
+	uint16		header;
+
+	if (len < 2)
+		return NUMERIC_DIGITS_UNREAD;
+	memcpy(&header, p, sizeof(uint16));
+	if ((header & 0xC000) == 0xC000)
+		return NUMERIC_DIGITS_SPECIAL;
+	if ((header & 0xC000) == 0x8000)
+	{
+		/* short format: sign, display scale and weight in the header */
+		out->neg = (header & 0x2000) != 0;
+		out->dscale = (header & 0x1F80) >> 7;
+		out->weight = (header & 0x0040) ? (int) (~0x003F | (header & 0x003F)) : (int) (header & 0x003F);
+		out->digits = p + 2;
+		out->ndigits = (len - 2) / 2;
+	}
+	else
+	{
+		int16		w;
+
+		if (len < 4)
+			return NUMERIC_DIGITS_UNREAD;
+		out->neg = (header & 0xC000) == 0x4000;
+		out->dscale = header & 0x3FFF;
+		memcpy(&w, p + 2, sizeof(int16));
+		out->weight = w;
+		out->digits = p + 4;
+		out->ndigits = (len - 4) / 2;
+	}
+	return NUMERIC_DIGITS_OK;
+}

@@ -55,4 +55,24 @@ extern bool jdec_is_zero(const JDecimal *d);
 extern void jdec_send(StringInfo buf, const JDecimal *d);
 extern void jdec_recv(StringInfo buf, JDecimal *d, const char *type_name, JourneyOrigin origin);
 
+/*
+ * The base-10000 digits of a numeric as PostgreSQL stores it (the stable
+ * on-disk layout of numeric.c, short or long header, any varlena header
+ * but compressed or external), read without allocating: the fast paths
+ * of journey_agg's and value_periods' amounts.
+ */
+typedef struct NumericDigits
+{
+	bool		neg;
+	int			weight;			/* of the first digit, in base-10000 digits */
+	int			dscale;			/* display scale */
+	const char *digits;			/* ndigits uint16, unaligned */
+	int			ndigits;
+} NumericDigits;
+
+#define NUMERIC_DIGITS_OK		0
+#define NUMERIC_DIGITS_SPECIAL	1	/* NaN or an infinity */
+#define NUMERIC_DIGITS_UNREAD	2	/* too short to be read here */
+extern int	numeric_digits(const struct varlena *num, NumericDigits *out);
+
 #endif							/* JOURNEY_DECIMAL_H */

@@ -4,6 +4,7 @@
  * the readers.  Text and binary I/O are in timeline_io.c.
  */
 #include "timeline.h"
+#include "decimal.h"
 
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
@@ -390,9 +391,7 @@ journey_amount_numeric(const JourneyEvent *ev, int scale)
 static bool
 numeric_to_scaled(const struct varlena *num, int64 *mantissa, int *scale)
 {
-	const char *p = VARDATA_ANY(num);
-	int			len = (int) VARSIZE_ANY_EXHDR(num);
-	uint16		header;
+	NumericDigits nd;
 	bool		neg;
 	int			weight;
 	const char *digits;
@@ -405,33 +404,21 @@ numeric_to_scaled(const struct varlena *num, int64 *mantissa, int *scale)
 	int			i;
 	uint16		last;
 
-	if (len < 2)
-		return false;
-	memcpy(&header, p, sizeof(uint16));
-	if ((header & 0xC000) == 0xC000)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("journey amounts must be finite numbers"),
-				 errdetail("NaN and infinite amounts cannot be stored in a journey.")));
-	if ((header & 0xC000) == 0x8000)
+	switch (numeric_digits(num, &nd))
 	{
-		neg = (header & 0x2000) != 0;
-		weight = (header & 0x0040) ? (int) (~0x003F | (header & 0x003F)) : (int) (header & 0x003F);
-		digits = p + 2;
-		ndigits = (len - 2) / 2;
-	}
-	else
-	{
-		int16		w;
-
-		if (len < 4)
+		case NUMERIC_DIGITS_SPECIAL:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("journey amounts must be finite numbers"),
+					 errdetail("NaN and infinite amounts cannot be stored in a journey.")));
+			break;
+		case NUMERIC_DIGITS_UNREAD:
 			return false;
-		neg = (header & 0xC000) == 0x4000;
-		memcpy(&w, p + 2, sizeof(int16));
-		weight = w;
-		digits = p + 4;
-		ndigits = (len - 4) / 2;
 	}
+	neg = nd.neg;
+	weight = nd.weight;
+	digits = nd.digits;
+	ndigits = nd.ndigits;
 	/* strip leading and trailing zero digits */
 	for (;;)
 	{

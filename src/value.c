@@ -43,7 +43,7 @@
 /*
  * A numeric amount into *d, exactly, at the numeric's display scale.
  * The fast path reads the numeric's stable on-disk layout (as
- * numeric_to_scaled in src/timeline.c does) without allocating; NaN,
+ * numeric_to_scaled in src/timeline.c does, numeric_digits) without allocating; NaN,
  * infinities, scales above JDEC_MAX_SCALE and values of more than 32
  * digits go through jdec_from_numeric, which keeps them exact or raises
  * its error.
@@ -52,9 +52,7 @@ static void
 value_amount(JDecimal *d, Datum num, const char *what)
 {
 	struct varlena *raw = (struct varlena *) DatumGetPointer(num);
-	const char *p;
-	int			len;
-	uint16		header;
+	NumericDigits nd;
 	bool		neg;
 	int			weight;
 	int			dscale;
@@ -64,49 +62,18 @@ value_amount(JDecimal *d, Datum num, const char *what)
 	int128		m = 0;
 	int			i;
 
-	if (VARATT_IS_EXTENDED(raw) && !VARATT_IS_SHORT(raw))
+	if ((VARATT_IS_EXTENDED(raw) && !VARATT_IS_SHORT(raw)) ||
+		numeric_digits(raw, &nd) != NUMERIC_DIGITS_OK)
 	{
+		/* compressed, too short, NaN or infinity: its exact path or error */
 		jdec_from_numeric(d, num, what);
 		return;
 	}
-	p = VARDATA_ANY(raw);
-	len = (int) VARSIZE_ANY_EXHDR(raw);
-	if (len < 2)
-	{
-		jdec_from_numeric(d, num, what);
-		return;
-	}
-	memcpy(&header, p, sizeof(uint16));
-	if ((header & 0xC000) == 0xC000)
-	{
-		jdec_from_numeric(d, num, what);	/* NaN, infinity: its error */
-		return;
-	}
-	if ((header & 0xC000) == 0x8000)
-	{
-		/* short format: sign, display scale and weight in the header */
-		neg = (header & 0x2000) != 0;
-		dscale = (header & 0x1F80) >> 7;
-		weight = (header & 0x0040) ? (int) (~0x003F | (header & 0x003F)) : (int) (header & 0x003F);
-		digits = p + 2;
-		ndigits = (len - 2) / 2;
-	}
-	else
-	{
-		int16		w;
-
-		if (len < 4)
-		{
-			jdec_from_numeric(d, num, what);
-			return;
-		}
-		neg = (header & 0xC000) == 0x4000;
-		dscale = header & 0x3FFF;
-		memcpy(&w, p + 2, sizeof(int16));
-		weight = w;
-		digits = p + 4;
-		ndigits = (len - 4) / 2;
-	}
+	neg = nd.neg;
+	weight = nd.weight;
+	dscale = nd.dscale;
+	digits = nd.digits;
+	ndigits = nd.ndigits;
 	if (dscale > JDEC_MAX_SCALE || ndigits > 8 || weight > 8 || weight < -8 ||
 		4 * (weight + 1) + dscale > 38)
 	{
