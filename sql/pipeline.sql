@@ -92,7 +92,6 @@ SELECT time_in_stage(p, 0) FROM ppaths LIMIT 1;
 SELECT time_in_stage(p, NULL) FROM ppaths LIMIT 1;
 SELECT time_in_stage(p, 1, NULL) FROM ppaths LIMIT 1;
 SELECT entered_at(p, 65) FROM ppaths LIMIT 1;
-SELECT pipeline_path_transfn(NULL, now(), 1);
 \set VERBOSITY default
 -- NULL or infinite entered_at ignores the row; a deal without rows has no path
 SELECT pipeline_path(ts, stage) IS NULL AS no_path

@@ -101,7 +101,7 @@ SELECT touch_outcomes(ts, touch, touch_event, is_target, '7 days', value, 'first
 SELECT touch_outcomes(ts, touch, touch_event, is_target, CASE WHEN customer = 1 THEN '7 days' ELSE '1 day' END::interval) FROM touch_events;
 SELECT touch_outcomes(ts, touch, touch_event, is_target, '7 days', value, CASE WHEN value > 5 THEN 'sent' ELSE 'opened' END) FROM touch_events;
 SELECT touch_outcomes(h(0), NULL, NULL, true, '7 days', 'NaN');
-SELECT touch_outcomes(h(0), NULL, NULL, true, '7 days', 'Infinity');
+-- (an infinite numeric value, PostgreSQL 14 on: test/touch.sql)
 -- parts built with other windows or models do not combine
 SELECT touch_report(o) FROM (SELECT w, touch_outcomes(h(0), 'a', 'sent', true, w) AS o
                              FROM unnest(ARRAY['7 days', '1 day']::interval[]) w GROUP BY w) v;

@@ -55,7 +55,7 @@ FROM (VALUES (timestamptz '2026-01-02', interval '7 days'), ('2026-01-03', '1 da
 SELECT value_periods(ts, 1, '2026-01-01', '7 days', 4, a)
 FROM (VALUES (timestamptz '2026-01-02', timestamptz '2026-01-20'), ('2026-01-03', '2026-01-21')) v(ts, a);
 SELECT value_periods('2026-01-02', 'NaN'::numeric, '2026-01-01', '7 days', 4);
-SELECT value_periods('2026-01-02', 'infinity'::numeric, '2026-01-01', '7 days', 4);
+-- (an infinite numeric amount, PostgreSQL 14 on: test/value.sql)
 SELECT value_periods('2026-01-02', 1e-21, '2026-01-01', '7 days', 4);
 SELECT value_periods(ts, 9e37, '2026-01-01', '7 days', 4) FROM (VALUES (timestamptz '2026-01-02'), ('2026-01-03')) v(ts);
 
