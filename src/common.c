@@ -177,3 +177,20 @@ journey_init_srf(FunctionCallInfo fcinfo)
 	MemoryContextSwitchTo(oldcontext);
 }
 #endif
+
+bool
+journey_parse_count(const char **pos, int64 *out)
+{
+	char	   *end;
+	int64		v;
+
+	if (**pos < '0' || **pos > '9')
+		return false;
+	errno = 0;
+	v = strtoi64(*pos, &end, 10);
+	if (errno != 0)
+		return false;
+	*pos = end;
+	*out = v;
+	return true;
+}

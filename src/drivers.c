@@ -96,7 +96,7 @@ drv_find(const Drivers *d, const char *name, int len, int *pos)
 	{
 		int			mid = lo + (hi - lo) / 2;
 		const DrvFeature *x = &d->f[mid];
-		int			c = exp_name_cmp(DRV_NAME(d, x), x->name_len, name, len);
+		int			c = journey_label_cmp(DRV_NAME(d, x), x->name_len, name, len);
 
 		if (c == 0)
 			return mid;
@@ -239,7 +239,7 @@ drivers_in(PG_FUNCTION_ARGS)
 		{
 			const DrvFeature *prev = &d->f[i - 1];
 
-			if (exp_name_cmp(DRV_NAME(d, prev), prev->name_len, name.data, name.len) >= 0)
+			if (journey_label_cmp(DRV_NAME(d, prev), prev->name_len, name.data, name.len) >= 0)
 				journey_invalid_value(JOURNEY_FROM_TEXT, "drivers",
 									  "The features are not in strictly increasing order of their names.");
 		}
@@ -317,7 +317,7 @@ drivers_recv(PG_FUNCTION_ARGS)
 		{
 			const DrvFeature *prev = &d->f[i - 1];
 
-			if (exp_name_cmp(DRV_NAME(d, prev), prev->name_len, name, nbytes) >= 0)
+			if (journey_label_cmp(DRV_NAME(d, prev), prev->name_len, name, nbytes) >= 0)
 				journey_invalid_value(JOURNEY_FROM_BINARY, "drivers",
 									  "The features are not in strictly increasing order of their names.");
 		}

@@ -105,15 +105,6 @@ exp_new(int flags)
 	return e;
 }
 
-int
-exp_name_cmp(const char *a, int alen, const char *b, int blen)
-{
-	int			r = memcmp(a, b, Min(alen, blen));
-
-	if (r != 0)
-		return r;
-	return alen < blen ? -1 : alen > blen ? 1 : 0;
-}
 
 /* the index of the arm called name, or -1 with *pos where it would go */
 static int
@@ -126,7 +117,7 @@ exp_find(const Experiment *e, const char *name, int len, int *pos)
 	{
 		int			mid = lo + (hi - lo) / 2;
 		const ExpArm *a = &e->arms[mid];
-		int			c = exp_name_cmp(EXP_ARM_NAME(e, a), a->name_len, name, len);
+		int			c = journey_label_cmp(EXP_ARM_NAME(e, a), a->name_len, name, len);
 
 		if (c == 0)
 			return mid;
@@ -289,15 +280,8 @@ exp_expect_key(const char **s, const char *key)
 bool
 exp_parse_count(const char **s, int64 *out)
 {
-	char	   *end;
-
-	if (**s < '0' || **s > '9')
+	if (!journey_parse_count(s, out))
 		return false;
-	errno = 0;
-	*out = strtoi64(*s, &end, 10);
-	if (errno != 0)
-		return false;
-	*s = end;
 	return **s == ' ' || **s == '\0';
 }
 
@@ -400,7 +384,7 @@ experiment_in(PG_FUNCTION_ARGS)
 		{
 			const ExpArm *prev = &e->arms[i - 1];
 
-			if (exp_name_cmp(EXP_ARM_NAME(e, prev), prev->name_len, name.data, name.len) >= 0)
+			if (journey_label_cmp(EXP_ARM_NAME(e, prev), prev->name_len, name.data, name.len) >= 0)
 				journey_invalid_value(JOURNEY_FROM_TEXT, "experiment",
 									  "The arms are not in strictly increasing order of their names.");
 		}
@@ -510,7 +494,7 @@ experiment_recv(PG_FUNCTION_ARGS)
 		{
 			const ExpArm *prev = &e->arms[i - 1];
 
-			if (exp_name_cmp(EXP_ARM_NAME(e, prev), prev->name_len, name, nbytes) >= 0)
+			if (journey_label_cmp(EXP_ARM_NAME(e, prev), prev->name_len, name, nbytes) >= 0)
 				journey_invalid_value(JOURNEY_FROM_BINARY, "experiment",
 									  "The arms are not in strictly increasing order of their names.");
 		}

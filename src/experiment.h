@@ -9,9 +9,6 @@
 
 #include "journey.h"
 
-/* byte order of two names (memcmp, then the shorter first) */
-extern int	exp_name_cmp(const char *a, int alen, const char *b, int blen);
-
 /* append name, quoted */
 extern void exp_append_name(StringInfo buf, const char *name, int len);
 

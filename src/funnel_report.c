@@ -681,18 +681,11 @@ funnel_syntax(const char *input, const char *detail)
 static int64
 funnel_parse_int64(const char *input, const char **pos, const char *detail)
 {
-	const char *p = *pos;
-	char	   *end;
-	long long	v;
+	int64		v;
 
-	if (!(*p >= '0' && *p <= '9'))
+	if (!journey_parse_count(pos, &v))
 		funnel_syntax(input, detail);
-	errno = 0;
-	v = strtoll(p, &end, 10);
-	if (errno != 0)
-		funnel_syntax(input, detail);
-	*pos = end;
-	return (int64) v;
+	return v;
 }
 
 /* " window=<interval> mode=<modes>" at *pos, if there (version 2 only). */

@@ -105,6 +105,13 @@ extern void journey_bytea_reader(StringInfo buf, const bytea *bytes);
 extern struct varlena *journey_writable_arg(FunctionCallInfo fcinfo, int argno);
 
 /*
+ * A count in a text form: decimal digits (no sign, no space) at *pos, read
+ * with strtoi64's rules; advances past them.  False when there are none or
+ * the number is out of range (the caller raises its type's syntax error).
+ */
+extern bool journey_parse_count(const char **pos, int64 *out);
+
+/*
  * Set up a set-returning function that materializes its rows into
  * rsinfo->setResult (InitMaterializedSRF from PostgreSQL 15 on).
  */
@@ -114,5 +121,21 @@ extern struct varlena *journey_writable_arg(FunctionCallInfo fcinfo, int argno);
 #else
 extern void journey_init_srf(FunctionCallInfo fcinfo);
 #endif
+
+/*
+ * Byte order of two names (labels, touches, variants, features): memcmp,
+ * a prefix first, as COLLATE "C" orders text; -1, 0 or 1.  The order of
+ * a journey's dictionary and of its events at equal times, and of every
+ * value that keeps names sorted.
+ */
+static inline int
+journey_label_cmp(const char *a, int alen, const char *b, int blen)
+{
+	int			c = memcmp(a, b, Min(alen, blen));
+
+	if (c != 0)
+		return c < 0 ? -1 : 1;
+	return alen < blen ? -1 : (alen > blen ? 1 : 0);
+}
 
 #endif							/* JOURNEY_H */

@@ -57,14 +57,9 @@ path_label_key(const char *data, int len)
 int
 path_key_cmp(uint64 ka, const char *a, int alen, uint64 kb, const char *b, int blen)
 {
-	int			c;
-
 	if (ka != kb)
 		return ka < kb ? -1 : 1;
-	c = memcmp(a, b, Min(alen, blen));
-	if (c != 0)
-		return c < 0 ? -1 : 1;
-	return alen < blen ? -1 : (alen > blen ? 1 : 0);
+	return journey_label_cmp(a, alen, b, blen);
 }
 
 int

@@ -1150,18 +1150,11 @@ pipeline_syntax(const char *input, const char *detail)
 static int64
 pipeline_parse_int64(const char *input, const char **pos, const char *detail)
 {
-	const char *p = *pos;
-	char	   *end;
-	long long	v;
+	int64		v;
 
-	if (!(*p >= '0' && *p <= '9'))
+	if (!journey_parse_count(pos, &v))
 		pipeline_syntax(input, detail);
-	errno = 0;
-	v = strtoll(p, &end, 10);
-	if (errno != 0)
-		pipeline_syntax(input, detail);
-	*pos = end;
-	return (int64) v;
+	return v;
 }
 
 PG_FUNCTION_INFO_V1(pipeline_in);

@@ -113,16 +113,6 @@ reader_byte(JourneyReader *r)
 	return *r->pos++;
 }
 
-int
-journey_label_cmp(const char *a, int alen, const char *b, int blen)
-{
-	int			c = memcmp(a, b, Min(alen, blen));
-
-	if (c != 0)
-		return c < 0 ? -1 : 1;
-	return alen < blen ? -1 : (alen > blen ? 1 : 0);
-}
-
 /* ---------- reader ---------- */
 
 /*

@@ -265,8 +265,6 @@ journey_reader_next_label(JourneyReader *r)
 	return label;
 }
 
-/* Byte-order comparison of two labels (the dictionary and tie order). */
-extern int	journey_label_cmp(const char *a, int alen, const char *b, int blen);
 
 /*
  * The events of a journey being built (by journey_agg, text/binary input,

@@ -138,17 +138,6 @@ touch_type_name(bool report)
 	return report ? "touch_report" : "touch_outcomes";
 }
 
-/* byte order of names, shorter first on a common prefix (COLLATE "C") */
-static inline int
-touch_name_cmp(const char *a, int alen, const char *b, int blen)
-{
-	int			c = memcmp(a, b, Min(alen, blen));
-
-	if (c != 0)
-		return c;
-	return alen < blen ? -1 : alen > blen ? 1 : 0;
-}
-
 static void
 touch_count_add(int64 *acc, int64 v)
 {
@@ -341,7 +330,7 @@ touch_inconsistency(const TouchSet *set)
 		const TouchRow *r = &set->rows[i];
 		int64		k;
 
-		if (i > 0 && touch_name_cmp(set->rows[i - 1].name, set->rows[i - 1].name_len, r->name, r->name_len) >= 0)
+		if (i > 0 && journey_label_cmp(set->rows[i - 1].name, set->rows[i - 1].name_len, r->name, r->name_len) >= 0)
 			return "The touches are not in strictly increasing byte order of their names.";
 		if (memchr(r->name, '\0', r->name_len) != NULL)
 			return "A touch name holds a zero byte.";
@@ -1502,7 +1491,7 @@ touch_name_number_cmp(const void *a, const void *b)
 	int32		i = *(const int32 *) a;
 	int32		j = *(const int32 *) b;
 
-	return touch_name_cmp(touch_sort_dict->names[i], touch_sort_dict->lens[i],
+	return journey_label_cmp(touch_sort_dict->names[i], touch_sort_dict->lens[i],
 						  touch_sort_dict->names[j], touch_sort_dict->lens[j]);
 }
 
@@ -1844,7 +1833,7 @@ touch_report_absorb(TouchFlat *a, const TouchSet *b)
 		int			cmp = 1;
 
 		while (j < as.ntouches &&
-			   (cmp = touch_name_cmp(as.rows[j].name, as.rows[j].name_len, b->rows[i].name, b->rows[i].name_len)) < 0)
+			   (cmp = journey_label_cmp(as.rows[j].name, as.rows[j].name_len, b->rows[i].name, b->rows[i].name_len)) < 0)
 			j++;
 		match[i] = (j < as.ntouches && cmp == 0) ? j : -1;
 		if (match[i] < 0)
@@ -1911,7 +1900,7 @@ touch_report_absorb(TouchFlat *a, const TouchSet *b)
 		for (i = 0, j = 0; i < as.ntouches || j < b->ntouches;)
 		{
 			int			cmp = i >= as.ntouches ? 1 : j >= b->ntouches ? -1 :
-				touch_name_cmp(as.rows[i].name, as.rows[i].name_len, b->rows[j].name, b->rows[j].name_len);
+				journey_label_cmp(as.rows[i].name, as.rows[i].name_len, b->rows[j].name, b->rows[j].name_len);
 			TouchRow   *out = &u.rows[n++];
 
 			if (cmp < 0)
