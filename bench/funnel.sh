@@ -115,49 +115,11 @@ for n in 20000 40000 80000; do
 done
 
 # ---------------------------------------------------------------- ClickHouse
-if [ "$CLICKHOUSE" = 1 ] && ! command -v clickhouse-server >/dev/null; then
-	journey_log "installing clickhouse-server (Debian, 18.16)"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clickhouse-server clickhouse-client >/dev/null
-fi
-if [ "$CLICKHOUSE" = 0 ] || ! command -v clickhouse-server >/dev/null; then
+if ! journey_clickhouse_start; then
 	journey_log "ClickHouse not installed: skipped (CLICKHOUSE=1 installs it)"
 	exit 0
 fi
-chdir=$(mktemp -d /tmp/journey-clickhouse.XXXXXX)
-chport=$(journey_free_port)
-chhttp=$((chport + 1))
-cat > "$chdir/config.xml" <<XML
-<?xml version="1.0"?>
-<yandex>
-    <logger><level>warning</level><log>$chdir/server.log</log><errorlog>$chdir/error.log</errorlog></logger>
-    <listen_host>127.0.0.1</listen_host>
-    <tcp_port>$chport</tcp_port>
-    <http_port>$chhttp</http_port>
-    <path>$chdir/data/</path>
-    <tmp_path>$chdir/tmp/</tmp_path>
-    <user_files_path>$chdir/user_files/</user_files_path>
-    <format_schema_path>$chdir/format_schemas/</format_schema_path>
-    <users_config>$chdir/users.xml</users_config>
-    <default_profile>default</default_profile>
-    <default_database>default</default_database>
-    <mark_cache_size>1073741824</mark_cache_size>
-</yandex>
-XML
-cat > "$chdir/users.xml" <<XML
-<?xml version="1.0"?>
-<yandex>
-    <profiles><default><max_memory_usage>8000000000</max_memory_usage></default></profiles>
-    <users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
-    <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
-</yandex>
-XML
-clickhouse-server --config-file="$chdir/config.xml" >"$chdir/stdout.log" 2>&1 &
-chpid=$!
-stop_clickhouse() { kill "$chpid" 2>/dev/null || true; wait "$chpid" 2>/dev/null || true; rm -rf "$chdir"; journey_stop_cluster; }
-trap stop_clickhouse EXIT
-ch() { clickhouse-client --port "$chport" "$@"; }
-for i in $(seq 1 30); do ch --query "SELECT 1" >/dev/null 2>&1 && break; sleep 1; done
-journey_log "ClickHouse $(ch --query 'SELECT version()') on 127.0.0.1:$chport; loading the same rows"
+journey_log "ClickHouse $chversion on 127.0.0.1:$chport; loading the same rows"
 ch --query "CREATE TABLE events (customer_id UInt32, ts DateTime, kind UInt8) ENGINE = MergeTree ORDER BY (customer_id, ts)"
 psql -X -q -c "COPY (SELECT customer_id, extract(epoch FROM ts)::bigint, kind FROM events) TO STDOUT" |
 	ch --query "INSERT INTO events FORMAT TSV"
@@ -189,5 +151,5 @@ for i in 1 2 3; do
 	t=$(awk "BEGIN {printf \"%.0f\", $t * 1000}")
 	if [ -z "$ch_best" ] || [ "$t" -lt "$ch_best" ]; then ch_best=$t; fi
 done
-printf '%-66s %10.0f %8s\n' "ClickHouse $(ch --query 'SELECT version()'): windowFunnel(604800)(ts, ...) (MergeTree)" "$ch_best" "$(ratio "$ch_best" "$floor_ms")"
+printf '%-66s %10.0f %8s\n' "ClickHouse $chversion: windowFunnel(604800)(ts, ...) (MergeTree)" "$ch_best" "$(ratio "$ch_best" "$floor_ms")"
 printf '%-66s %19sx\n' "funnel_step time / ClickHouse time" "$(ratio "$ours_ms" "$ch_best")"

@@ -150,46 +150,8 @@ done
 
 # ------------------------------------------------------------ ClickHouse
 ch_funnel_ms= ch_retention_ms= ch_version=
-if [ "$CLICKHOUSE" = 1 ] && ! command -v clickhouse-server >/dev/null; then
-	journey_log "installing clickhouse-server (Debian, 18.16)"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clickhouse-server clickhouse-client >/dev/null
-fi
-if [ "$CLICKHOUSE" != 0 ] && command -v clickhouse-server >/dev/null; then
-	chdir=$(mktemp -d /tmp/journey-clickhouse.XXXXXX)
-	chport=$(journey_free_port)
-	chhttp=$((chport + 1))
-	cat > "$chdir/config.xml" <<XML
-<?xml version="1.0"?>
-<yandex>
-    <logger><level>warning</level><log>$chdir/server.log</log><errorlog>$chdir/error.log</errorlog></logger>
-    <listen_host>127.0.0.1</listen_host>
-    <tcp_port>$chport</tcp_port>
-    <http_port>$chhttp</http_port>
-    <path>$chdir/data/</path>
-    <tmp_path>$chdir/tmp/</tmp_path>
-    <user_files_path>$chdir/user_files/</user_files_path>
-    <format_schema_path>$chdir/format_schemas/</format_schema_path>
-    <users_config>$chdir/users.xml</users_config>
-    <default_profile>default</default_profile>
-    <default_database>default</default_database>
-    <mark_cache_size>1073741824</mark_cache_size>
-</yandex>
-XML
-	cat > "$chdir/users.xml" <<XML
-<?xml version="1.0"?>
-<yandex>
-    <profiles><default><max_memory_usage>8000000000</max_memory_usage><max_threads>2</max_threads></default></profiles>
-    <users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
-    <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
-</yandex>
-XML
-	clickhouse-server --config-file="$chdir/config.xml" >"$chdir/stdout.log" 2>&1 &
-	chpid=$!
-	stop_clickhouse() { kill "$chpid" 2>/dev/null || true; wait "$chpid" 2>/dev/null || true; rm -rf "$chdir"; journey_stop_cluster; }
-	trap stop_clickhouse EXIT
-	ch() { clickhouse-client --port "$chport" "$@"; }
-	for i in $(seq 1 30); do ch --query "SELECT 1" >/dev/null 2>&1 && break; sleep 1; done
-	ch_version=$(ch --query 'SELECT version()')
+if journey_clickhouse_start 2; then
+	ch_version=$chversion
 	journey_log "ClickHouse $ch_version on 127.0.0.1:$chport; loading the same rows"
 	ch --query "CREATE TABLE events (customer_id UInt32, ts DateTime, label String) ENGINE = MergeTree ORDER BY (customer_id, ts)"
 	psql -X -q -c "COPY (SELECT customer_id, extract(epoch FROM ts)::bigint, label FROM events) TO STDOUT" |

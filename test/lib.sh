@@ -186,3 +186,61 @@ best_ms() {
 	done
 	echo "$best"
 }
+
+# For bench/*.sh and test/sequence_clickhouse.sh: Debian's ClickHouse 18.16
+# on loopback, with a private config, port and data directory, stopped and
+# removed (with the PostgreSQL cluster) on exit.  CLICKHOUSE=1 installs it
+# when missing; returns 1 when it is not there or CLICKHOUSE=0.  Defines
+# ch() (the client) and chversion; CH_PORT picks the port.  Arguments:
+# max_threads (empty: ClickHouse's default, the number of cores),
+# max_memory_usage (default 8 GB), mark_cache_size (default 1 GB).
+journey_clickhouse_start() {
+	local threads=${1:-} memory=${2:-8000000000} marks=${3:-1073741824} chhttp i
+	if [ "${CLICKHOUSE:-auto}" = 1 ] && ! command -v clickhouse-server >/dev/null; then
+		journey_log "installing clickhouse-server (Debian, 18.16)"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clickhouse-server clickhouse-client >/dev/null
+	fi
+	if [ "${CLICKHOUSE:-auto}" = 0 ] || ! command -v clickhouse-server >/dev/null; then
+		return 1
+	fi
+	chdir=$(mktemp -d /tmp/journey-clickhouse.XXXXXX)
+	chport=${CH_PORT:-$(journey_free_port)}
+	chhttp=$((chport + 1))
+	cat > "$chdir/config.xml" <<XML
+<?xml version="1.0"?>
+<yandex>
+    <logger><level>warning</level><log>$chdir/server.log</log><errorlog>$chdir/error.log</errorlog></logger>
+    <listen_host>127.0.0.1</listen_host>
+    <tcp_port>$chport</tcp_port>
+    <http_port>$chhttp</http_port>
+    <path>$chdir/data/</path>
+    <tmp_path>$chdir/tmp/</tmp_path>
+    <user_files_path>$chdir/user_files/</user_files_path>
+    <format_schema_path>$chdir/format_schemas/</format_schema_path>
+    <users_config>$chdir/users.xml</users_config>
+    <default_profile>default</default_profile>
+    <default_database>default</default_database>
+    <mark_cache_size>$marks</mark_cache_size>
+</yandex>
+XML
+	cat > "$chdir/users.xml" <<XML
+<?xml version="1.0"?>
+<yandex>
+    <profiles><default><max_memory_usage>$memory</max_memory_usage>${threads:+<max_threads>$threads</max_threads>}</default></profiles>
+    <users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
+    <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
+</yandex>
+XML
+	clickhouse-server --config-file="$chdir/config.xml" >"$chdir/stdout.log" 2>&1 &
+	chpid=$!
+	trap journey_clickhouse_stop EXIT
+	for i in $(seq 1 30); do ch --query "SELECT 1" >/dev/null 2>&1 && break; sleep 1; done
+	chversion=$(ch --query 'SELECT version()')
+}
+ch() { clickhouse-client --port "$chport" "$@"; }
+journey_clickhouse_stop() {
+	kill "$chpid" 2>/dev/null || true
+	wait "$chpid" 2>/dev/null || true
+	rm -rf "$chdir"
+	journey_stop_cluster
+}

@@ -33,52 +33,15 @@ SEED=${SEED:-14}
 CLICKHOUSE=${CLICKHOUSE:-auto}
 OUT=${OUT:-test/fixtures/sequence_clickhouse.csv}
 
-if [ "$CLICKHOUSE" = 1 ] && ! command -v clickhouse-server >/dev/null; then
-	journey_log "installing clickhouse-server (Debian, 18.16)"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clickhouse-server clickhouse-client >/dev/null
-fi
-command -v clickhouse-server >/dev/null || { journey_log "clickhouse-server is not installed (CLICKHOUSE=1 installs it)"; exit 1; }
-
 journey_setup
 psql -X -q -c 'CREATE EXTENSION journey'
 work=$(mktemp -d /tmp/journey-seqch.XXXXXX)
 
 # ------------------------------------------------------------ ClickHouse
-chport=${CH_PORT:-$(journey_free_port)}
-chhttp=$((chport + 1))
-mkdir -p "$work/ch"
-cat > "$work/ch/config.xml" <<XML
-<?xml version="1.0"?>
-<yandex>
-    <logger><level>warning</level><log>$work/ch/server.log</log><errorlog>$work/ch/error.log</errorlog></logger>
-    <listen_host>127.0.0.1</listen_host>
-    <tcp_port>$chport</tcp_port>
-    <http_port>$chhttp</http_port>
-    <path>$work/ch/data/</path>
-    <tmp_path>$work/ch/tmp/</tmp_path>
-    <user_files_path>$work/ch/user_files/</user_files_path>
-    <format_schema_path>$work/ch/format_schemas/</format_schema_path>
-    <users_config>$work/ch/users.xml</users_config>
-    <default_profile>default</default_profile>
-    <default_database>default</default_database>
-    <mark_cache_size>268435456</mark_cache_size>
-</yandex>
-XML
-cat > "$work/ch/users.xml" <<XML
-<?xml version="1.0"?>
-<yandex>
-    <profiles><default><max_memory_usage>2000000000</max_memory_usage><max_threads>1</max_threads></default></profiles>
-    <users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
-    <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
-</yandex>
-XML
-clickhouse-server --config-file="$work/ch/config.xml" >"$work/ch/stdout.log" 2>&1 &
-chpid=$!
-cleanup() { kill "$chpid" 2>/dev/null || true; wait "$chpid" 2>/dev/null || true; rm -rf "$work"; journey_stop_cluster; }
-trap cleanup EXIT
-ch() { clickhouse-client --port "$chport" "$@"; }
-for i in $(seq 1 30); do ch --query "SELECT 1" >/dev/null 2>&1 && break; sleep 1; done
-journey_log "ClickHouse $(ch --query 'SELECT version()') on 127.0.0.1:$chport"
+journey_clickhouse_start 1 2000000000 268435456 ||
+	{ journey_log "clickhouse-server is not installed (CLICKHOUSE=1 installs it)"; exit 1; }
+trap 'journey_clickhouse_stop; rm -rf "$work"' EXIT
+journey_log "ClickHouse $chversion on 127.0.0.1:$chport"
 
 # ------------------------------------------------------------ the cases
 # rows.tsv: hid, ts, c1, c2, c3, mask (sorted by hid, ts, mask);
