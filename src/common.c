@@ -3,10 +3,12 @@
  */
 #include "journey.h"
 
+#include "common/hashfn.h"
 #include "common/int.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
+#include "utils/memutils.h"
 #include "utils/tuplestore.h"
 #include "utils/timestamp.h"
 
@@ -193,4 +195,123 @@ journey_parse_count(const char **pos, int64 *out)
 	*pos = end;
 	*out = v;
 	return true;
+}
+
+/* ---------- names numbered once per query ---------- */
+
+#define JOURNEY_NAMES_BLOCK	8192
+
+JourneyNames *
+journey_names_create(MemoryContext cxt)
+{
+	JourneyNames *d = (JourneyNames *) MemoryContextAllocZero(cxt, sizeof(JourneyNames));
+
+	d->cxt = cxt;
+	d->cap = 32;
+	d->names = (JourneyName *) MemoryContextAlloc(cxt, sizeof(JourneyName) * d->cap);
+	d->hash_mask = 127;
+	d->hash = (int32 *) MemoryContextAllocZero(cxt, sizeof(int32) * (d->hash_mask + 1));
+	return d;
+}
+
+/* A name's hash: its first 8 bytes and length mixed, hash_bytes if longer */
+static inline uint32
+names_code(uint64 prefix, const char *data, int len)
+{
+	uint64		h = prefix ^ ((uint64) len << 56);
+
+	if (len > 8)
+		return hash_bytes((const unsigned char *) data, len);
+	/* the 64-bit finalizer of MurmurHash3 */
+	h ^= h >> 33;
+	h *= UINT64CONST(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64CONST(0xc4ceb9fe1a85ec53);
+	h ^= h >> 33;
+	return (uint32) h;
+}
+
+/* Room for one more name: the array, and the hash table under half full. */
+static void
+names_grow(JourneyNames *d)
+{
+	uint32		size;
+	int32		i;
+
+	if (d->n >= d->cap)
+	{
+		if (d->cap >= PG_INT32_MAX / 2)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many distinct names in one query"),
+					 errdetail("A query takes at most %d distinct labels or names per call.", PG_INT32_MAX / 2)));
+		d->cap *= 2;
+		d->names = (JourneyName *) repalloc_huge(d->names, sizeof(JourneyName) * d->cap);
+	}
+	if ((uint32) (d->n + 1) * 2 < d->hash_mask)
+		return;
+	size = (d->hash_mask + 1) * 2;
+	pfree(d->hash);
+	d->hash = (int32 *) MemoryContextAllocHuge(d->cxt, sizeof(int32) * size);
+	memset(d->hash, 0, sizeof(int32) * size);
+	d->hash_mask = size - 1;
+	for (i = 0; i < d->n; i++)
+	{
+		uint32		slot = d->names[i].code & d->hash_mask;
+
+		while (d->hash[slot] != 0)
+			slot = (slot + 1) & d->hash_mask;
+		d->hash[slot] = i + 1;
+	}
+}
+
+int32
+journey_names_id(JourneyNames *d, const char *data, int len, int32 limit)
+{
+	uint64		prefix = journey_name_prefix(data, len);
+	uint32		code = names_code(prefix, data, len);
+	uint32		slot = code & d->hash_mask;
+	int32		id;
+	JourneyName *l;
+	char	   *copy;
+
+	while ((id = d->hash[slot]) != 0)
+	{
+		l = &d->names[id - 1];
+		if (l->code == code && l->prefix == prefix && l->len == len &&
+			(len <= 8 || memcmp(l->data + 8, data + 8, len - 8) == 0))
+			return id - 1;
+		slot = (slot + 1) & d->hash_mask;
+	}
+	if (d->n >= limit)
+		return -1;
+	/* a new name: the slot found is free, unless the table must grow */
+	if ((Size) len + 1 > d->block_left)
+	{
+		Size		size = Max((Size) len + 1, JOURNEY_NAMES_BLOCK);
+
+		d->block = (char *) MemoryContextAllocHuge(d->cxt, size);
+		d->block_left = size;
+	}
+	copy = d->block;
+	memcpy(copy, data, len);
+	copy[len] = '\0';
+	d->block += len + 1;
+	d->block_left -= len + 1;
+	id = d->n;
+	if (id >= d->cap || (uint32) (id + 1) * 2 >= d->hash_mask)
+	{
+		names_grow(d);
+		slot = code & d->hash_mask;
+		while (d->hash[slot] != 0)
+			slot = (slot + 1) & d->hash_mask;
+	}
+	l = &d->names[id];
+	l->data = copy;
+	l->len = len;
+	l->code = code;
+	l->prefix = prefix;
+	d->hash[slot] = id + 1;
+	d->n = id + 1;
+	return id;
 }

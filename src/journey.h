@@ -138,4 +138,49 @@ journey_label_cmp(const char *a, int alen, const char *b, int blen)
 	return alen < blen ? -1 : (alen > blen ? 1 : 0);
 }
 
+/* the first 8 bytes of a name as one integer, zero-padded */
+static inline uint64
+journey_name_prefix(const char *data, int len)
+{
+	uint64		prefix = 0;
+
+	memcpy(&prefix, data, Min(len, 8));
+	return prefix;
+}
+
+/*
+ * Names numbered once per query: a dictionary kept in a support
+ * function's fn_extra (journey_agg's labels, touch_outcomes' touches), so
+ * that a name costs no memory per group and is looked up in a small, hot
+ * hash table.  Ids are dense, in order of first appearance; a name's
+ * bytes (NUL-terminated copies) stay for the dictionary's life.
+ */
+typedef struct JourneyName
+{
+	const char *data;
+	int32		len;
+	uint32		code;			/* hash */
+	uint64		prefix;			/* journey_name_prefix */
+} JourneyName;
+
+typedef struct JourneyNames
+{
+	MemoryContext cxt;
+	JourneyName *names;
+	int32		n;
+	int32		cap;
+	int32	   *hash;			/* open addressing, id + 1, 0 empty; under half full */
+	uint32		hash_mask;
+	char	   *block;			/* the names' bytes are carved from blocks */
+	Size		block_left;
+} JourneyNames;
+
+extern JourneyNames *journey_names_create(MemoryContext cxt);
+
+/*
+ * The id of a name, added if new; -1 when it is new and the dictionary
+ * already holds limit names (the caller raises its own error).
+ */
+extern int32 journey_names_id(JourneyNames *d, const char *data, int len, int32 limit);
+
 #endif							/* JOURNEY_H */

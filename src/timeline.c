@@ -558,156 +558,9 @@ journey_builder_create(MemoryContext cxt)
 	return b;
 }
 
-static uint64
-label_prefix(const char *data, int len)
-{
-	uint64		prefix = 0;
-
-	memcpy(&prefix, data, Min(len, 8));
-	return prefix;
-}
-
-/* ---------- the shared label dictionary of journey_agg ---------- */
-
-typedef struct JourneyDictLabel
-{
-	const char *data;
-	int32		len;
-	uint32		code;
-	uint64		prefix;			/* the first 8 bytes, zero-padded */
-} JourneyDictLabel;
-
-struct JourneyLabelDict
-{
-	MemoryContext cxt;
-	JourneyDictLabel *labels;
-	int32		nlabels;
-	int32		maxlabels;
-	int32	   *hash;			/* open addressing, label id + 1, 0 empty */
-	uint32		hash_mask;
-	char	   *block;			/* label bytes are carved from blocks */
-	Size		block_left;
-};
-
-#define JOURNEY_DICT_BLOCK	8192
-
-static JourneyLabelDict *
-dict_create(MemoryContext cxt)
-{
-	JourneyLabelDict *d = (JourneyLabelDict *) MemoryContextAllocZero(cxt, sizeof(JourneyLabelDict));
-
-	d->cxt = cxt;
-	d->maxlabels = 32;
-	d->labels = (JourneyDictLabel *) MemoryContextAlloc(cxt, sizeof(JourneyDictLabel) * d->maxlabels);
-	d->hash_mask = 127;
-	d->hash = (int32 *) MemoryContextAllocZero(cxt, sizeof(int32) * (d->hash_mask + 1));
-	return d;
-}
-
-/* A label's hash: its first 8 bytes and length mixed, hash_bytes if longer */
-static inline uint32
-dict_code(uint64 prefix, const char *data, int len)
-{
-	uint64		h = prefix ^ ((uint64) len << 56);
-
-	if (len > 8)
-		return hash_bytes((const unsigned char *) data, len);
-	/* the 64-bit finalizer of MurmurHash3 */
-	h ^= h >> 33;
-	h *= UINT64CONST(0xff51afd7ed558ccd);
-	h ^= h >> 33;
-	h *= UINT64CONST(0xc4ceb9fe1a85ec53);
-	h ^= h >> 33;
-	return (uint32) h;
-}
-
-static void
-dict_grow(JourneyLabelDict *d)
-{
-	uint32		size;
-	int32		i;
-
-	if (d->nlabels >= d->maxlabels)
-	{
-		if (d->maxlabels >= PG_INT32_MAX / 2)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("too many distinct journey labels in one journey_agg"),
-					 errdetail("One journey_agg call takes at most %d distinct labels.", PG_INT32_MAX / 2)));
-		d->maxlabels *= 2;
-		d->labels = (JourneyDictLabel *) repalloc_huge(d->labels, sizeof(JourneyDictLabel) * d->maxlabels);
-	}
-	/* the hash table stays less than half full */
-	if ((uint32) (d->nlabels + 1) * 2 < d->hash_mask)
-		return;
-	size = (d->hash_mask + 1) * 2;
-	pfree(d->hash);
-	d->hash = (int32 *) MemoryContextAllocHuge(d->cxt, sizeof(int32) * size);
-	memset(d->hash, 0, sizeof(int32) * size);
-	d->hash_mask = size - 1;
-	for (i = 0; i < d->nlabels; i++)
-	{
-		uint32		slot = d->labels[i].code & d->hash_mask;
-
-		while (d->hash[slot] != 0)
-			slot = (slot + 1) & d->hash_mask;
-		d->hash[slot] = i + 1;
-	}
-}
-
-/* The id of a label in the dictionary, added if new. */
-static int32
-dict_label(JourneyLabelDict *d, const char *data, int len)
-{
-	uint64		prefix = label_prefix(data, len);
-	uint32		code = dict_code(prefix, data, len);
-	uint32		slot = code & d->hash_mask;
-	int32		id;
-	JourneyDictLabel *l;
-	char	   *copy;
-
-	while ((id = d->hash[slot]) != 0)
-	{
-		l = &d->labels[id - 1];
-		if (l->code == code && l->prefix == prefix && l->len == len &&
-			(len <= 8 || memcmp(l->data + 8, data + 8, len - 8) == 0))
-			return id - 1;
-		slot = (slot + 1) & d->hash_mask;
-	}
-	/* a new label: the slot found is free, unless the table must grow */
-	if ((Size) len > d->block_left)
-	{
-		Size		size = Max((Size) len, JOURNEY_DICT_BLOCK);
-
-		d->block = (char *) MemoryContextAllocHuge(d->cxt, size);
-		d->block_left = size;
-	}
-	copy = d->block;
-	memcpy(copy, data, len);
-	d->block += len;
-	d->block_left -= len;
-	id = d->nlabels;
-	if (id >= d->maxlabels || (uint32) (id + 1) * 2 >= d->hash_mask)
-	{
-		d->nlabels = id;
-		dict_grow(d);
-		slot = code & d->hash_mask;
-		while (d->hash[slot] != 0)
-			slot = (slot + 1) & d->hash_mask;
-	}
-	l = &d->labels[id];
-	l->data = copy;
-	l->len = len;
-	l->code = code;
-	l->prefix = prefix;
-	d->hash[slot] = id + 1;
-	d->nlabels = id + 1;
-	return id;
-}
-
 /* journey_agg's builder: labels are ids of the call's shared dictionary */
 static JourneyBuilder *
-journey_builder_create_shared(MemoryContext cxt, JourneyLabelDict *dict)
+journey_builder_create_shared(MemoryContext cxt, JourneyNames *dict)
 {
 	char	   *chunk = (char *) MemoryContextAlloc(cxt, JOURNEY_SHARED_CHUNK);
 	JourneyBuilder *b = (JourneyBuilder *) chunk;
@@ -728,8 +581,8 @@ builder_label_bytes(const JourneyBuilder *b, int32 id, int *len)
 {
 	if (b->dict != NULL)
 	{
-		*len = b->dict->labels[id].len;
-		return b->dict->labels[id].data;
+		*len = b->dict->names[id].len;
+		return b->dict->names[id].data;
 	}
 	*len = b->labels[id].len;
 	return b->arena + b->labels[id].off;
@@ -811,13 +664,17 @@ builder_rehash(JourneyBuilder *b)
 int32
 journey_builder_label(JourneyBuilder *b, const char *data, int len)
 {
-	uint64		prefix = label_prefix(data, len);
+	uint64		prefix = journey_name_prefix(data, len);
 	uint32		code = 0;
 	int32		id;
 	JourneyBuildLabel *l;
 
 	if (b->dict != NULL)
-		return dict_label(b->dict, data, len);
+	{
+		id = journey_names_id(b->dict, data, len, PG_INT32_MAX);
+		Assert(id >= 0);
+		return id;
+	}
 	if (b->x == NULL || b->x->hash == NULL)
 	{
 		for (id = 0; id < b->nlabels; id++)
@@ -1292,7 +1149,7 @@ int32_cmp(const void *a, const void *b)
 static struct varlena *
 builder_finish_shared(JourneyBuilder *b)
 {
-	JourneyLabelDict *d = b->dict;
+	JourneyNames *d = b->dict;
 	int64		n = b->nevents;
 	JourneyBuilder own = *b;
 	JourneyBuildLabel labelbuf[JOURNEY_INLINE_LABELS];
@@ -1312,10 +1169,10 @@ builder_finish_shared(JourneyBuilder *b)
 	own.sorted = false;
 
 	/* the labels used, numbered in order of first use */
-	if (d->nlabels <= (int32) lengthof(mapbuf))
+	if (d->n <= (int32) lengthof(mapbuf))
 	{
 		map = mapbuf;
-		for (k = 0; k < d->nlabels; k++)
+		for (k = 0; k < d->n; k++)
 			map[k] = -1;
 		for (i = 0; i < n; i++)
 		{
@@ -1326,7 +1183,7 @@ builder_finish_shared(JourneyBuilder *b)
 			own.events[i].label = map[id];
 		}
 		used = (int32 *) palloc(sizeof(int32) * Max(nused, 1));
-		for (k = 0; k < d->nlabels; k++)
+		for (k = 0; k < d->n; k++)
 			if (map[k] >= 0)
 				used[map[k]] = k;
 	}
@@ -1356,7 +1213,7 @@ builder_finish_shared(JourneyBuilder *b)
 	own.labels = nused <= JOURNEY_INLINE_LABELS ? labelbuf
 		: (JourneyBuildLabel *) palloc_extended(sizeof(JourneyBuildLabel) * nused, MCXT_ALLOC_HUGE);
 	for (k = 0; k < nused; k++)
-		arena_len += d->labels[used[k]].len;
+		arena_len += d->names[used[k]].len;
 	if (arena_len > MaxAllocSize)
 		journey_too_large();
 	own.arena = (char *) palloc(Max(arena_len, 1));
@@ -1365,7 +1222,7 @@ builder_finish_shared(JourneyBuilder *b)
 	arena_len = 0;
 	for (k = 0; k < nused; k++)
 	{
-		const JourneyDictLabel *l = &d->labels[used[k]];
+		const JourneyName *l = &d->names[used[k]];
 
 		memcpy(own.arena + arena_len, l->data, l->len);
 		own.labels[k].prefix = l->prefix;
@@ -1640,14 +1497,14 @@ static JourneyBuilder *
 shared_state_arg(FunctionCallInfo fcinfo, const char *fname)
 {
 	MemoryContext aggcxt = journey_agg_context(fcinfo, fname);
-	JourneyLabelDict *dict;
+	JourneyNames *dict;
 
 	if (!PG_ARGISNULL(0))
 		return (JourneyBuilder *) PG_GETARG_POINTER(0);
-	dict = (JourneyLabelDict *) fcinfo->flinfo->fn_extra;
+	dict = (JourneyNames *) fcinfo->flinfo->fn_extra;
 	if (dict == NULL)
 	{
-		dict = dict_create(fcinfo->flinfo->fn_mcxt);
+		dict = journey_names_create(fcinfo->flinfo->fn_mcxt);
 		fcinfo->flinfo->fn_extra = dict;
 	}
 	return journey_builder_create_shared(aggcxt, dict);

@@ -308,14 +308,6 @@ typedef struct JourneyBuilderExtra
 	int			max_codes;
 } JourneyBuilderExtra;
 
-/*
- * The labels of every group of one journey_agg call (src/timeline.c): a
- * builder made by journey_agg keeps the ids of this shared dictionary in
- * its events instead of a dictionary of its own, so that a row touches
- * the group's events only and a group of ten events fits 256 bytes.
- */
-typedef struct JourneyLabelDict JourneyLabelDict;
-
 typedef struct JourneyBuilder
 {
 	/* touched by every row */
@@ -329,8 +321,9 @@ typedef struct JourneyBuilder
 	uint32		arena_len;
 	uint32		arena_max;
 	JourneyBuilderExtra *x;		/* NULL until needed */
-	JourneyLabelDict *dict;		/* not NULL: label ids are this dictionary's,
-								 * labels and arena unused */
+	JourneyNames *dict;			/* not NULL: label ids are those of journey_agg's
+								 * dictionary of the query (its groups share
+								 * it), labels and arena unused */
 	MemoryContext cxt;
 	bool		sorted;
 } JourneyBuilder;

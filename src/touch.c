@@ -860,19 +860,9 @@ touch_report_recv(PG_FUNCTION_ARGS)
 #define TOUCH_CONV (-1)
 #define TOUCH_CONV_VALUE (-2)
 #define TOUCH_FIRST_SIZE 128	/* a new state, before it grows */
-#define TOUCH_HASH_FROM 8		/* names before the dictionary keeps a hash table */
 
-typedef struct TouchDict
-{
-	MemoryContext cxt;
-	int32		n;
-	int32		cap;
-	int32		last;			/* the name found last */
-	uint32		table_mask;
-	char	  **names;
-	int32	   *lens;
-	int32	   *table;			/* open addressing: number + 1, 0 empty */
-} TouchDict;
+/* the query's touch names (journey_names_*) */
+typedef JourneyNames TouchDict;
 
 typedef struct TouchEvent
 {
@@ -903,103 +893,27 @@ touch_int32_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y ? 1 : 0;
 }
 
-static TouchDict *
-touch_dict_new(MemoryContext cxt)
-{
-	TouchDict  *d = MemoryContextAllocZero(cxt, sizeof(TouchDict));
-
-	d->cxt = cxt;
-	d->last = -1;
-	return d;
-}
-
 /* The query's dictionary of a support function (in its fn_extra). */
 static TouchDict *
 touch_dict_of(FunctionCallInfo fcinfo)
 {
 	if (fcinfo->flinfo->fn_extra == NULL)
-		fcinfo->flinfo->fn_extra = touch_dict_new(fcinfo->flinfo->fn_mcxt);
+		fcinfo->flinfo->fn_extra = journey_names_create(fcinfo->flinfo->fn_mcxt);
 	return (TouchDict *) fcinfo->flinfo->fn_extra;
-}
-
-static void
-touch_dict_insert(TouchDict *d, int32 index)
-{
-	uint32		h = (uint32) hash_bytes((const unsigned char *) d->names[index], d->lens[index]);
-
-	while (d->table[h & d->table_mask] != 0)
-		h++;
-	d->table[h & d->table_mask] = index + 1;
 }
 
 /* The number of a touch name, added if new. */
 static int32
 touch_dict_number(TouchDict *d, const char *name, int len)
 {
-	int32		i;
-	char	   *copy;
+	int32		i = journey_names_id(d, name, len, TOUCH_DICT_MAX);
 
-	if (d->last >= 0 && d->lens[d->last] == len && memcmp(d->names[d->last], name, len) == 0)
-		return d->last;
-	if (d->table == NULL)
-	{
-		for (i = 0; i < d->n; i++)
-			if (d->lens[i] == len && memcmp(d->names[i], name, len) == 0)
-				return d->last = i;
-	}
-	else
-	{
-		uint32		h = (uint32) hash_bytes((const unsigned char *) name, len);
-		int32		slot;
-
-		while ((slot = d->table[h & d->table_mask]) != 0)
-		{
-			if (d->lens[slot - 1] == len && memcmp(d->names[slot - 1], name, len) == 0)
-				return d->last = slot - 1;
-			h++;
-		}
-	}
-	if (d->n == TOUCH_DICT_MAX)
+	if (i < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("too many distinct touches in one touch_outcomes query"),
 				 errdetail("At most %d distinct touch names are supported.", TOUCH_DICT_MAX)));
-	if (d->n == d->cap)
-	{
-		d->cap = d->cap == 0 ? 8 : d->cap * 2;
-		if (d->names == NULL)
-		{
-			d->names = MemoryContextAlloc(d->cxt, sizeof(char *) * d->cap);
-			d->lens = MemoryContextAlloc(d->cxt, sizeof(int32) * d->cap);
-		}
-		else
-		{
-			d->names = repalloc(d->names, sizeof(char *) * d->cap);
-			d->lens = repalloc(d->lens, sizeof(int32) * d->cap);
-		}
-		if (d->cap > TOUCH_HASH_FROM)
-		{
-			uint32		size = 16;
-
-			while (size < (uint32) d->cap * 2)
-				size *= 2;
-			if (d->table != NULL)
-				pfree(d->table);
-			d->table = MemoryContextAllocZero(d->cxt, sizeof(int32) * size);
-			d->table_mask = size - 1;
-			for (i = 0; i < d->n; i++)
-				touch_dict_insert(d, i);
-		}
-	}
-	copy = MemoryContextAlloc(d->cxt, len + 1);
-	memcpy(copy, name, len);
-	copy[len] = '\0';
-	i = d->n++;
-	d->names[i] = copy;
-	d->lens[i] = len;
-	if (d->table != NULL)
-		touch_dict_insert(d, i);
-	return d->last = i;
+	return i;
 }
 
 static TouchState *
@@ -1293,7 +1207,7 @@ touch_state_absorb(MemoryContext cxt, TouchState *a, const TouchState *b)
 		ids = touch_state_touches(b, &nids);
 		map = palloc(sizeof(int32) * (nids + 1));
 		for (i = 0; i < nids; i++)
-			map[i] = touch_dict_number(a->dict, b->dict->names[ids[i]], b->dict->lens[ids[i]]);
+			map[i] = touch_dict_number(a->dict, b->dict->names[ids[i]].data, b->dict->names[ids[i]].len);
 	}
 	if (a->n + b->n > a->cap)
 		a = touch_state_grow(a, b->n);
@@ -1348,8 +1262,8 @@ touch_outcomes_serialize(PG_FUNCTION_ARGS)
 	pq_sendint32(&buf, nids);
 	for (i = 0; i < nids; i++)
 	{
-		pq_sendint32(&buf, st->dict->lens[ids[i]]);
-		pq_sendbytes(&buf, st->dict->names[ids[i]], st->dict->lens[ids[i]]);
+		pq_sendint32(&buf, st->dict->names[ids[i]].len);
+		pq_sendbytes(&buf, st->dict->names[ids[i]].data, st->dict->names[ids[i]].len);
 	}
 	pq_sendint32(&buf, st->n);
 	for (i = 0; i < st->n; i++)
@@ -1491,8 +1405,8 @@ touch_name_number_cmp(const void *a, const void *b)
 	int32		i = *(const int32 *) a;
 	int32		j = *(const int32 *) b;
 
-	return journey_label_cmp(touch_sort_dict->names[i], touch_sort_dict->lens[i],
-						  touch_sort_dict->names[j], touch_sort_dict->lens[j]);
+	return journey_label_cmp(touch_sort_dict->names[i].data, touch_sort_dict->names[i].len,
+							 touch_sort_dict->names[j].data, touch_sort_dict->names[j].len);
 }
 
 /* by touch, time, then sends before opens and clicks */
@@ -1658,8 +1572,8 @@ touch_attribute(const TouchState *st, TouchSet *set)
 	set->rows = palloc0(sizeof(TouchRow) * (nused + 1));
 	for (i = 0; i < nused; i++)
 	{
-		set->rows[i].name = dict->names[by_name[i]];
-		set->rows[i].name_len = dict->lens[by_name[i]];
+		set->rows[i].name = dict->names[by_name[i]].data;
+		set->rows[i].name_len = dict->names[by_name[i]].len;
 		jdec_zero(&set->rows[i].revenue);
 	}
 
